@@ -1,0 +1,189 @@
+//! The event log's records. Every change to a session appends one event; staff see the full
+//! record, the public channel sees only the de-identified projection (if the event has one).
+
+use crate::{Offset, Platform, Question, Session, SessionId, SessionStatus, Slug, UnixMillis};
+use serde::{Deserialize, Serialize};
+
+/// Who may read an event's payload.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum EventAudience {
+    Staff,
+    Public,
+}
+
+/// What staff receive: the changed entity in full, so a console applies it by id.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum EventBody {
+    /// A question was created or changed. `change` names what happened (`created`, `approve`,
+    /// `answer`, `comment_edited`, `removed_at_source`, …).
+    Question { change: String, question: Box<Question> },
+    /// The session itself changed (status, title, sources).
+    Session { change: String, session: Box<Session> },
+}
+
+/// The session as the public sees it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct PublicSession {
+    pub slug: Slug,
+    pub title: String,
+    pub status: SessionStatus,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub started_at: Option<UnixMillis>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ended_at: Option<UnixMillis>,
+}
+
+impl From<&Session> for PublicSession {
+    fn from(s: &Session) -> Self {
+        PublicSession {
+            slug: s.slug.clone(),
+            title: s.title.clone(),
+            status: s.status,
+            started_at: s.started_at,
+            ended_at: s.ended_at,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct PublicAnsweredBy {
+    pub name: String,
+    pub credentials: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct PublicAnswer {
+    pub text: String,
+    pub answered_by: PublicAnsweredBy,
+    pub answered_at: UnixMillis,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub corrected_at: Option<UnixMillis>,
+}
+
+/// One transcript entry: the approved wording and the answer, nothing about who asked.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct PublicEntry {
+    /// The question's id; the same in `transcript.json` and on the live stream.
+    pub id: crate::QuestionId,
+    pub question: String,
+    pub asked_by_count: i64,
+    pub platforms: Vec<Platform>,
+    pub answer: PublicAnswer,
+}
+
+impl PublicEntry {
+    /// The public projection of an answered question, or `None` if it has no answer.
+    /// Only `public_text`, counts, platform names and the answer cross over.
+    pub fn of(q: &Question) -> Option<PublicEntry> {
+        let a = q.answer.as_ref()?;
+        let mut platforms: Vec<Platform> = Vec::new();
+        for s in &q.sources {
+            if !platforms.contains(&s.platform) {
+                platforms.push(s.platform);
+            }
+        }
+        Some(PublicEntry {
+            id: q.id,
+            question: q.public_text.clone(),
+            asked_by_count: q.asked_by_count,
+            platforms,
+            answer: PublicAnswer {
+                text: a.text.clone(),
+                answered_by: PublicAnsweredBy {
+                    name: a.answered_by.name.clone(),
+                    credentials: a.answered_by.credentials.clone(),
+                },
+                answered_at: a.answered_at,
+                corrected_at: a.corrected_at,
+            },
+        })
+    }
+}
+
+/// What the public channel receives.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum PublicBody {
+    /// An answer was published (or corrected): the transcript entry in full.
+    Entry { entry: PublicEntry },
+    Session { session: PublicSession },
+}
+
+/// An event as stored: offset, time and both payloads already serialised, so the hub sends the
+/// same bytes to every subscriber and replay reads them back without re-encoding.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredEvent {
+    pub session_id: SessionId,
+    pub offset: Offset,
+    pub at: UnixMillis,
+    /// The staff payload: a serialised [`EventBody`].
+    pub staff_json: String,
+    /// The public payload, a serialised [`PublicBody`], for events the public may see.
+    pub public_json: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{AnsweredBy, Answer, QuestionId, QuestionSource, QuestionState, UserId};
+    use std::collections::BTreeSet;
+
+    fn answered_question() -> Question {
+        let src = |platform, name: &str| QuestionSource {
+            comment_id: format!("c-{name}"),
+            platform,
+            author_name: Some(name.to_owned()),
+            text: format!("{name}'s private words"),
+            created_at: 1,
+            stored_id: None,
+        };
+        Question {
+            id: QuestionId(7),
+            session_id: SessionId(1),
+            state: QuestionState::Answered,
+            version: 4,
+            public_text: "What lowers cholesterol?".into(),
+            original_text: "Rowan here, what lowers my cholesterol?".into(),
+            flags: BTreeSet::new(),
+            asked_by_count: 3,
+            merged_into: None,
+            reject_reason: None,
+            sources: vec![
+                src(Platform::Facebook, "Rowan Thistlewood"),
+                src(Platform::Instagram, "rowan.t"),
+                src(Platform::Facebook, "Ann"),
+            ],
+            answer: Some(Answer {
+                text: "Soluble fibre helps.".into(),
+                answered_by: AnsweredBy { user_id: UserId(2), name: "Dr Lee".into(), credentials: "MD".into() },
+                answered_at: 10,
+                corrected_at: None,
+                history: vec![],
+            }),
+            created_at: 1,
+            updated_at: 10,
+            last_actor: Some("Dr Lee".into()),
+        }
+    }
+
+    #[test]
+    fn public_entry_carries_no_commenter_data() {
+        let q = answered_question();
+        let entry = PublicEntry::of(&q).unwrap();
+        let json = serde_json::to_string(&PublicBody::Entry { entry }).unwrap();
+        for needle in ["Rowan", "rowan.t", "Ann", "private words", "c-"] {
+            assert!(!json.contains(needle), "{needle} leaked into {json}");
+        }
+        assert!(json.contains("\"platforms\":[\"facebook\",\"instagram\"]"), "{json}");
+        assert!(json.starts_with("{\"type\":\"entry\""), "{json}");
+    }
+
+    #[test]
+    fn unanswered_questions_have_no_public_entry() {
+        let mut q = answered_question();
+        q.answer = None;
+        assert!(PublicEntry::of(&q).is_none());
+    }
+}

@@ -1,0 +1,29 @@
+//! Curbside's domain: the nouns of a live patient Q&A and the rules that bind them.
+//! Pure data and pure functions, no I/O, so every rule here is unit-tested in isolation.
+
+pub mod event;
+pub mod ids;
+pub mod question;
+pub mod session;
+pub mod staff;
+pub mod text;
+
+pub use event::{
+    EventAudience, EventBody, PublicAnswer, PublicAnsweredBy, PublicBody, PublicEntry, PublicSession,
+    StoredEvent,
+};
+pub use ids::{CommentId, Offset, QuestionId, SessionId, SourceId, UserId};
+pub use question::{
+    Action, ActionKind, Answer, AnswerRevision, AnsweredBy, Flag, Question, QuestionSource,
+    QuestionState, TransitionError,
+};
+pub use session::{
+    Platform, Session, SessionStatus, SessionStatusError, Slug, SlugError, SourceHealth,
+    SourceSpec, SourceState, SourceView,
+};
+pub use staff::{Role, RoleParseError, StaffUser};
+pub use text::{TextError, TextLimit};
+
+/// Milliseconds since the Unix epoch, UTC. Every stored time uses this one representation so that
+/// SQLite and PostgreSQL store, compare and sort it identically.
+pub type UnixMillis = i64;
