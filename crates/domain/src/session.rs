@@ -313,6 +313,10 @@ pub struct Session {
     pub ended_at: Option<UnixMillis>,
     /// The offset of the newest event in this session's log.
     pub last_offset: crate::Offset,
+    /// The secret in the overlay URL (`/overlay/{slug}?key=…`). Never in events or public JSON;
+    /// the staff API shows it only inside `overlay_url`.
+    #[serde(skip)]
+    pub overlay_key: String,
 }
 
 impl Session {

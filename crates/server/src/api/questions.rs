@@ -1,0 +1,158 @@
+//! The question queue and the actions on it. Each action goes through the domain's single
+//! transition function inside the store, and answers with the question as it now is.
+
+use super::optional_json;
+use crate::auth::{policy, Staff};
+use crate::error::{ApiError, ApiJson, ApiPath, ApiQuery, ApiResult};
+use crate::state::AppState;
+use axum::extract::State;
+use bytes::Bytes;
+use curbside_domain::{Action, Offset, Question, QuestionId, QuestionState, Role, SessionId};
+use serde::{Deserialize, Serialize};
+
+#[derive(Deserialize, utoipa::IntoParams)]
+pub struct QueueQuery {
+    /// Only questions in this state (`new`, `approved`, `rejected`, `merged`, `on_air`,
+    /// `answered`, `corrected`); all states when absent.
+    pub state: Option<String>,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct QuestionPage {
+    pub questions: Vec<Question>,
+    /// The session's log offset this list is at least as new as: subscribe to `/ws` with
+    /// `since` = this value to follow every later change without a gap.
+    pub last_offset: Offset,
+}
+
+/// Common to every action body: the `version` the caller last saw, to refuse stale actions.
+#[derive(Deserialize, Default, utoipa::ToSchema)]
+pub struct ApproveBody {
+    /// The moderator's public wording; the comment's text is kept when absent.
+    pub public_text: Option<String>,
+    pub version: Option<i64>,
+}
+
+#[derive(Deserialize, Default, utoipa::ToSchema)]
+pub struct RejectBody {
+    pub reason: Option<String>,
+    pub version: Option<i64>,
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct MergeBody {
+    /// The question this one is a duplicate of.
+    pub into: QuestionId,
+    pub version: Option<i64>,
+}
+
+#[derive(Deserialize, Default, utoipa::ToSchema)]
+pub struct VersionBody {
+    pub version: Option<i64>,
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct AnswerBody {
+    pub text: String,
+    pub version: Option<i64>,
+}
+
+/// A session's questions, oldest first.
+#[utoipa::path(get, path = "/api/sessions/{id}/questions", tag = "questions",
+    params(("id" = i64, Path), QueueQuery), responses((status = 200, body = QuestionPage)))]
+pub async fn list(
+    State(state): State<AppState>,
+    staff: Staff,
+    ApiPath(id): ApiPath<SessionId>,
+    ApiQuery(q): ApiQuery<QueueQuery>,
+) -> ApiResult<ApiJson<QuestionPage>> {
+    staff.require(policy::ANY_STAFF)?;
+    let filter = match q.state.as_deref().filter(|s| !s.is_empty()) {
+        Some(s) => Some(QuestionState::parse(s).ok_or_else(|| {
+            ApiError::BadRequest(format!(
+                "unknown state {s:?}: use new, approved, rejected, merged, on_air, answered or corrected"
+            ))
+        })?),
+        None => None,
+    };
+    // The offset is read first: the list is then at least that new, and replaying events after
+    // it re-applies whole question snapshots, which is harmless.
+    let last_offset = state.db("session.offset", state.store.last_offset(id)).await?.ok_or(ApiError::NotFound("session".into()))?;
+    let questions = state.db("question.list", state.store.questions(id, filter)).await?;
+    Ok(ApiJson(QuestionPage { questions, last_offset }))
+}
+
+/// One question.
+#[utoipa::path(get, path = "/api/questions/{id}", tag = "questions",
+    params(("id" = i64, Path)), responses((status = 200, body = Question)))]
+pub async fn get(State(state): State<AppState>, staff: Staff, ApiPath(id): ApiPath<QuestionId>) -> ApiResult<ApiJson<Question>> {
+    staff.require(policy::ANY_STAFF)?;
+    Ok(ApiJson(state.db("question.get", state.store.question(id)).await?))
+}
+
+async fn act(state: &AppState, staff: &Staff, roles: &[Role], id: QuestionId, action: Action, version: Option<i64>) -> ApiResult<ApiJson<Question>> {
+    staff.require(roles)?;
+    let kind = action.kind();
+    let q = state.db("question.act", state.store.act(id, action, &staff.actor(), version)).await?;
+    tracing::info!(question_id = %id, action = kind.as_str(), user_id = %staff.user.id, "question action");
+    Ok(ApiJson(q))
+}
+
+/// Approve a question for air, optionally rewording it.
+#[utoipa::path(post, path = "/api/questions/{id}/approve", tag = "questions", request_body(content = ApproveBody, description = "optional"),
+    params(("id" = i64, Path)), responses((status = 200, body = Question), (status = 409, body = crate::error::ErrorBody)))]
+pub async fn approve(State(state): State<AppState>, staff: Staff, ApiPath(id): ApiPath<QuestionId>, body: Bytes) -> ApiResult<ApiJson<Question>> {
+    staff.require(policy::MODERATE)?;
+    let b: ApproveBody = optional_json(&body)?;
+    act(&state, &staff, policy::MODERATE, id, Action::approve(b.public_text.as_deref())?, b.version).await
+}
+
+/// Reject a question.
+#[utoipa::path(post, path = "/api/questions/{id}/reject", tag = "questions", request_body(content = RejectBody, description = "optional"),
+    params(("id" = i64, Path)), responses((status = 200, body = Question), (status = 409, body = crate::error::ErrorBody)))]
+pub async fn reject(State(state): State<AppState>, staff: Staff, ApiPath(id): ApiPath<QuestionId>, body: Bytes) -> ApiResult<ApiJson<Question>> {
+    staff.require(policy::MODERATE)?;
+    let b: RejectBody = optional_json(&body)?;
+    act(&state, &staff, policy::MODERATE, id, Action::reject(b.reason.as_deref())?, b.version).await
+}
+
+/// Fold a duplicate into another question of the same session.
+#[utoipa::path(post, path = "/api/questions/{id}/merge", tag = "questions", request_body = MergeBody,
+    params(("id" = i64, Path)), responses((status = 200, body = Question), (status = 409, body = crate::error::ErrorBody)))]
+pub async fn merge(State(state): State<AppState>, staff: Staff, ApiPath(id): ApiPath<QuestionId>, ApiJson(b): ApiJson<MergeBody>) -> ApiResult<ApiJson<Question>> {
+    act(&state, &staff, policy::MODERATE, id, Action::Merge { into: b.into }, b.version).await
+}
+
+/// Put an approved question on air.
+#[utoipa::path(post, path = "/api/questions/{id}/on-air", tag = "questions", request_body(content = VersionBody, description = "optional"),
+    params(("id" = i64, Path)), responses((status = 200, body = Question), (status = 409, body = crate::error::ErrorBody)))]
+pub async fn on_air(State(state): State<AppState>, staff: Staff, ApiPath(id): ApiPath<QuestionId>, body: Bytes) -> ApiResult<ApiJson<Question>> {
+    staff.require(policy::PUT_ON_AIR)?;
+    let b: VersionBody = optional_json(&body)?;
+    act(&state, &staff, policy::PUT_ON_AIR, id, Action::PutOnAir, b.version).await
+}
+
+/// Take the question on air off air (back to approved).
+#[utoipa::path(post, path = "/api/questions/{id}/off-air", tag = "questions", request_body(content = VersionBody, description = "optional"),
+    params(("id" = i64, Path)), responses((status = 200, body = Question), (status = 409, body = crate::error::ErrorBody)))]
+pub async fn off_air(State(state): State<AppState>, staff: Staff, ApiPath(id): ApiPath<QuestionId>, body: Bytes) -> ApiResult<ApiJson<Question>> {
+    staff.require(policy::PUT_ON_AIR)?;
+    let b: VersionBody = optional_json(&body)?;
+    act(&state, &staff, policy::PUT_ON_AIR, id, Action::TakeOffAir, b.version).await
+}
+
+/// Record the answer and publish it to the transcript.
+#[utoipa::path(post, path = "/api/questions/{id}/answer", tag = "questions", request_body = AnswerBody,
+    params(("id" = i64, Path)), responses((status = 200, body = Question), (status = 409, body = crate::error::ErrorBody)))]
+pub async fn answer(State(state): State<AppState>, staff: Staff, ApiPath(id): ApiPath<QuestionId>, ApiJson(b): ApiJson<AnswerBody>) -> ApiResult<ApiJson<Question>> {
+    staff.require(policy::ANSWER)?;
+    act(&state, &staff, policy::ANSWER, id, Action::answer(&b.text)?, b.version).await
+}
+
+/// Correct a published answer; the earlier version stays in the history.
+#[utoipa::path(post, path = "/api/questions/{id}/correct", tag = "questions", request_body = AnswerBody,
+    params(("id" = i64, Path)), responses((status = 200, body = Question), (status = 409, body = crate::error::ErrorBody)))]
+pub async fn correct(State(state): State<AppState>, staff: Staff, ApiPath(id): ApiPath<QuestionId>, ApiJson(b): ApiJson<AnswerBody>) -> ApiResult<ApiJson<Question>> {
+    staff.require(policy::ANSWER)?;
+    act(&state, &staff, policy::ANSWER, id, Action::correct(&b.text)?, b.version).await
+}

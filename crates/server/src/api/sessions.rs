@@ -1,0 +1,123 @@
+//! Sessions: create, list, read, and move through scheduled → live → ended.
+
+use crate::auth::{policy, Staff};
+use crate::error::{ApiError, ApiJson, ApiPath, ApiResult};
+use crate::state::AppState;
+use axum::extract::State;
+use axum::http::StatusCode;
+use curbside_domain::{Session, SessionId, SessionStatus, Slug, SourceSpec, UserId};
+use curbside_store::NewSession;
+use serde::{Deserialize, Serialize};
+
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct SourceInput {
+    #[serde(flatten)]
+    pub spec: SourceSpec,
+    /// The Page or Instagram access token. Write-only: stored, used for Graph calls, never returned.
+    pub access_token: String,
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct CreateSession {
+    pub title: String,
+    /// Defaults to one derived from the title.
+    pub slug: Option<String>,
+    /// Defaults to a general-information disclaimer.
+    pub disclaimer: Option<String>,
+    #[serde(default)]
+    pub sources: Vec<SourceInput>,
+    #[serde(default)]
+    pub specialists: Vec<UserId>,
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct PatchSession {
+    pub status: Option<SessionStatus>,
+}
+
+/// A session as staff see it: with its overlay link (which carries the overlay key).
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct SessionView {
+    #[serde(flatten)]
+    pub session: Session,
+    pub overlay_url: String,
+    pub public_url: String,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct SessionList {
+    pub sessions: Vec<SessionView>,
+}
+
+pub fn view(state: &AppState, session: Session) -> SessionView {
+    let base = &state.config.public_url;
+    SessionView {
+        overlay_url: format!("{base}/overlay/{}?key={}", session.slug, session.overlay_key),
+        public_url: format!("{base}/s/{}", session.slug),
+        session,
+    }
+}
+
+/// Create a Q&A session with its platform sources.
+#[utoipa::path(post, path = "/api/sessions", request_body = CreateSession, tag = "sessions",
+    responses((status = 201, body = SessionView), (status = 422, body = crate::error::ErrorBody),
+              (status = 409, body = crate::error::ErrorBody)))]
+pub async fn create(
+    State(state): State<AppState>,
+    staff: Staff,
+    ApiJson(req): ApiJson<CreateSession>,
+) -> ApiResult<(StatusCode, ApiJson<SessionView>)> {
+    staff.require(policy::RUN_SESSIONS)?;
+    let slug = match req.slug.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        Some(s) => Some(Slug::parse(s).map_err(|e| ApiError::Unprocessable(e.to_string()))?),
+        None => None,
+    };
+    let new = NewSession {
+        title: req.title,
+        slug,
+        disclaimer: req.disclaimer,
+        sources: req.sources.into_iter().map(|s| (s.spec, s.access_token)).collect(),
+        specialists: req.specialists,
+    };
+    let session = state.db("session.create", state.store.create_session(new, &staff.actor())).await?;
+    tracing::info!(session_id = %session.id, slug = %session.slug, "session created");
+    Ok((StatusCode::CREATED, ApiJson(view(&state, session))))
+}
+
+/// Every session, newest first.
+#[utoipa::path(get, path = "/api/sessions", tag = "sessions", responses((status = 200, body = SessionList)))]
+pub async fn list(State(state): State<AppState>, staff: Staff) -> ApiResult<ApiJson<SessionList>> {
+    staff.require(policy::ANY_STAFF)?;
+    let sessions = state.db("session.list", state.store.sessions()).await?;
+    Ok(ApiJson(SessionList { sessions: sessions.into_iter().map(|s| view(&state, s)).collect() }))
+}
+
+/// One session.
+#[utoipa::path(get, path = "/api/sessions/{id}", tag = "sessions",
+    params(("id" = i64, Path)), responses((status = 200, body = SessionView), (status = 404, body = crate::error::ErrorBody)))]
+pub async fn get(
+    State(state): State<AppState>,
+    staff: Staff,
+    ApiPath(id): ApiPath<SessionId>,
+) -> ApiResult<ApiJson<SessionView>> {
+    staff.require(policy::ANY_STAFF)?;
+    let session = state.db("session.get", state.store.session(id)).await?;
+    Ok(ApiJson(view(&state, session)))
+}
+
+/// Change a session's status: `scheduled` → `live` → `ended`.
+#[utoipa::path(patch, path = "/api/sessions/{id}", request_body = PatchSession, tag = "sessions",
+    params(("id" = i64, Path)), responses((status = 200, body = SessionView), (status = 409, body = crate::error::ErrorBody)))]
+pub async fn patch(
+    State(state): State<AppState>,
+    staff: Staff,
+    ApiPath(id): ApiPath<SessionId>,
+    ApiJson(req): ApiJson<PatchSession>,
+) -> ApiResult<ApiJson<SessionView>> {
+    staff.require(policy::RUN_SESSIONS)?;
+    let session = match req.status {
+        Some(status) => state.db("session.status", state.store.set_session_status(id, status, &staff.actor())).await?,
+        None => state.db("session.get", state.store.session(id)).await?,
+    };
+    Ok(ApiJson(view(&state, session)))
+}

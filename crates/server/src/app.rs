@@ -1,0 +1,217 @@
+//! Building and running the server: the router, its middleware (security headers, limits,
+//! metrics), the listener, and a graceful shutdown that closes long-lived connections cleanly.
+
+use crate::api::{questions, sessions, users};
+use crate::auth::{self, LoginLimiter};
+use crate::config::Config;
+use crate::error::ApiError;
+use crate::metrics::{HttpLabels, Metrics, OpLabels};
+use crate::state::AppState;
+use anyhow::Context;
+use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use curbside_hub::{Hub, HubConfig};
+use curbside_store::Store;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+use tower_http::timeout::TimeoutLayer;
+
+/// API bodies are small; webhooks get their own, larger limit.
+const API_BODY_LIMIT: usize = 64 * 1024;
+/// Plain requests that take longer than this are cut off (WebSockets and SSE are exempt).
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+/// How long shutdown waits for open connections to say goodbye.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(8);
+/// Bursts of connecting viewers overflow tokio's default backlog of 128 (see bench/README).
+const ACCEPT_BACKLOG: u32 = 4096;
+
+pub struct Application {
+    listener: TcpListener,
+    state: AppState,
+}
+
+impl Application {
+    /// Opens the database, applies migrations, creates the first admin if configured, and binds
+    /// the listener. Every failure comes back as one readable error.
+    pub async fn build(config: Config) -> anyhow::Result<Application> {
+        let store = Store::connect(&config.database_url).await.map_err(|e| {
+            anyhow::anyhow!("cannot open the database at CURBSIDE_DATABASE_URL: {e}")
+        })?;
+        ensure_first_admin(&store, &config).await?;
+        let listener = bind(config.bind)?;
+        let metrics = Arc::new(Metrics::new());
+        let hub = Hub::new(store.clone(), HubConfig::default());
+        metrics.register_with(|r| hub.metrics().register(r));
+        let state = AppState {
+            config: Arc::new(config),
+            store,
+            hub,
+            metrics,
+            login_limiter: Arc::new(LoginLimiter::default()),
+            shutdown: CancellationToken::new(),
+            connections: TaskTracker::new(),
+        };
+        Ok(Application { listener, state })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.listener.local_addr().map(|a| a.port()).unwrap_or(0)
+    }
+
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Serves until `shutdown` resolves, then stops accepting, closes sockets with "going
+    /// away", waits briefly for them, and closes the database.
+    pub async fn run(self, shutdown: impl std::future::Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
+        let Application { listener, state } = self;
+        let app = router(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
+        let token = state.shutdown.clone();
+        tokio::spawn({
+            let token = token.clone();
+            async move {
+                shutdown.await;
+                token.cancel();
+            }
+        });
+        tracing::info!(addr = %listener.local_addr()?, "serving");
+        axum::serve(listener, app)
+            .with_graceful_shutdown(async move { token.cancelled().await })
+            .await
+            .context("the server stopped unexpectedly")?;
+        state.connections.close();
+        if tokio::time::timeout(SHUTDOWN_GRACE, state.connections.wait()).await.is_err() {
+            tracing::warn!("some connections did not close in time");
+        }
+        state.store.close().await;
+        tracing::info!("stopped");
+        Ok(())
+    }
+}
+
+fn bind(addr: SocketAddr) -> anyhow::Result<TcpListener> {
+    let socket = if addr.is_ipv4() { tokio::net::TcpSocket::new_v4() } else { tokio::net::TcpSocket::new_v6() }
+        .context("cannot create a socket")?;
+    socket.set_reuseaddr(true).context("cannot set SO_REUSEADDR")?;
+    socket.bind(addr).map_err(|e| {
+        anyhow::anyhow!("cannot listen on {addr}: {e} (set CURBSIDE_BIND to a free address)")
+    })?;
+    socket.listen(ACCEPT_BACKLOG).map_err(|e| anyhow::anyhow!("cannot listen on {addr}: {e}"))
+}
+
+async fn ensure_first_admin(store: &Store, config: &Config) -> anyhow::Result<()> {
+    let Some((email, password)) = &config.admin else { return Ok(()) };
+    if store.user_count().await? > 0 {
+        return Ok(());
+    }
+    let new = users::new_user(email, "Administrator", curbside_domain::Role::Admin, "", password)
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot create the first admin from CURBSIDE_ADMIN_EMAIL: {e}"))?;
+    store.create_user(new).await?;
+    tracing::info!("created the first admin account from the environment");
+    Ok(())
+}
+
+pub fn router(state: AppState) -> Router {
+    let api = Router::new()
+        .route("/api/login", post(auth::login))
+        .route("/api/logout", post(auth::logout))
+        .route("/api/me", get(auth::me))
+        .route("/api/sessions", post(sessions::create).get(sessions::list))
+        .route("/api/sessions/{id}", get(sessions::get).patch(sessions::patch))
+        .route("/api/sessions/{id}/questions", get(questions::list))
+        .route("/api/questions/{id}", get(questions::get))
+        .route("/api/questions/{id}/approve", post(questions::approve))
+        .route("/api/questions/{id}/reject", post(questions::reject))
+        .route("/api/questions/{id}/merge", post(questions::merge))
+        .route("/api/questions/{id}/on-air", post(questions::on_air))
+        .route("/api/questions/{id}/off-air", post(questions::off_air))
+        .route("/api/questions/{id}/answer", post(questions::answer))
+        .route("/api/questions/{id}/correct", post(questions::correct))
+        .route("/api/users", post(users::create).get(users::list))
+        .route("/api/openapi.json", get(crate::openapi::serve))
+        .fallback(|| async { ApiError::NotFound("API route".into()) })
+        .layer(DefaultBodyLimit::max(API_BODY_LIMIT))
+        .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, REQUEST_TIMEOUT));
+    let probes = Router::new()
+        .route("/healthz", get(|| async { "ok" }))
+        .route("/readyz", get(readyz))
+        .route("/metrics", get(metrics));
+    let realtime = Router::new()
+        .route("/ws", get(crate::realtime::ws))
+        .route("/s/{slug}/events", get(crate::realtime::public_events));
+    Router::new()
+        .route("/", get(index))
+        .merge(api)
+        .merge(probes)
+        .merge(realtime)
+        .layer(middleware::from_fn_with_state(state.clone(), track_requests))
+        .layer(middleware::map_response(security_headers))
+        .with_state(state)
+}
+
+async fn index() -> impl IntoResponse {
+    (
+        [(header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"))],
+        include_str!("../../../web/index.html"),
+    )
+}
+
+async fn readyz(State(state): State<AppState>) -> Response {
+    match state.db("ready", state.store.ready()).await {
+        Ok(()) => (StatusCode::OK, "ready").into_response(),
+        Err(e) => {
+            tracing::warn!(error = %e, "not ready");
+            (StatusCode::SERVICE_UNAVAILABLE, "database not ready").into_response()
+        }
+    }
+}
+
+async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
+    (
+        [(header::CONTENT_TYPE, HeaderValue::from_static("application/openmetrics-text; version=1.0.0; charset=utf-8"))],
+        state.metrics.render(),
+    )
+}
+
+/// Counts every request by its route pattern and status, and times it.
+async fn track_requests(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let start = Instant::now();
+    let method = req.method().to_string();
+    let route = req.extensions().get::<MatchedPath>().map(|m| m.as_str().to_owned()).unwrap_or_else(|| "unmatched".into());
+    let resp = next.run(req).await;
+    let m = &state.metrics;
+    m.http_requests.get_or_create(&HttpLabels { method, route: route.clone(), status: resp.status().as_u16() }).inc();
+    m.http_seconds.get_or_create(&OpLabels { op: route }).observe(start.elapsed().as_secs_f64());
+    resp
+}
+
+/// Strict headers on every response. The CSP allows no inline script; only the overlay (loaded
+/// by broadcast software) may be framed.
+async fn security_headers(uri: axum::http::Uri, mut resp: Response) -> Response {
+    let frame_ancestors = if uri.path().starts_with("/overlay/") { "*" } else { "'none'" };
+    let csp = format!(
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; \
+         object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors {frame_ancestors}"
+    );
+    let h = resp.headers_mut();
+    if let Ok(v) = HeaderValue::from_str(&csp) {
+        h.insert(header::CONTENT_SECURITY_POLICY, v);
+    }
+    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    h.insert("cross-origin-opener-policy", HeaderValue::from_static("same-origin"));
+    if frame_ancestors == "'none'" {
+        h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    }
+    resp
+}

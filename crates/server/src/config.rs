@@ -1,0 +1,138 @@
+//! Configuration from the environment (flags mirror it). Everything is checked up front so a
+//! bad value stops the process with one line saying what is wrong and how to fix it.
+
+use anyhow::{bail, Context};
+use std::net::SocketAddr;
+
+#[derive(Clone)]
+pub struct Config {
+    pub bind: SocketAddr,
+    pub database_url: String,
+    /// Base for links in replies, overlays and exports, without a trailing slash.
+    pub public_url: String,
+    pub meta_app_secret: Option<String>,
+    pub meta_verify_token: Option<String>,
+    pub graph_url: String,
+    pub admin: Option<(String, String)>,
+}
+
+impl std::fmt::Debug for Config {
+    /// Secrets stay out of debug output and logs.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Config")
+            .field("bind", &self.bind)
+            .field("public_url", &self.public_url)
+            .field("graph_url", &self.graph_url)
+            .field("meta_app_secret", &self.meta_app_secret.as_ref().map(|_| "***"))
+            .finish_non_exhaustive()
+    }
+}
+
+/// The raw settings, before checking. Filled from `CURBSIDE_*` variables by clap.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct Settings {
+    /// Listen address.
+    #[arg(long, env = "CURBSIDE_BIND", default_value = "127.0.0.1:8080")]
+    pub bind: String,
+    /// `sqlite://path.db` (created if missing) or `postgres://user@host/db`.
+    #[arg(long, env = "CURBSIDE_DATABASE_URL", default_value = "sqlite://curbside.db")]
+    pub database_url: String,
+    /// Base URL for links in replies, overlays and exports (default `http://{bind}`).
+    #[arg(long, env = "CURBSIDE_PUBLIC_URL")]
+    pub public_url: Option<String>,
+    #[arg(long, env = "CURBSIDE_META_APP_SECRET", hide_env_values = true)]
+    pub meta_app_secret: Option<String>,
+    #[arg(long, env = "CURBSIDE_META_VERIFY_TOKEN", hide_env_values = true)]
+    pub meta_verify_token: Option<String>,
+    #[arg(long, env = "CURBSIDE_GRAPH_URL", default_value = "https://graph.facebook.com")]
+    pub graph_url: String,
+    #[arg(long, env = "CURBSIDE_ADMIN_EMAIL")]
+    pub admin_email: Option<String>,
+    #[arg(long, env = "CURBSIDE_ADMIN_PASSWORD", hide_env_values = true)]
+    pub admin_password: Option<String>,
+}
+
+impl Settings {
+    /// Settings with every default, for tests and the demo.
+    pub fn defaults() -> Settings {
+        Settings {
+            bind: "127.0.0.1:8080".into(),
+            database_url: "sqlite://curbside.db".into(),
+            graph_url: "https://graph.facebook.com".into(),
+            ..Settings::default()
+        }
+    }
+
+    pub fn check(self) -> anyhow::Result<Config> {
+        let bind: SocketAddr = self.bind.parse().with_context(|| {
+            format!("CURBSIDE_BIND {:?} is not an address like 127.0.0.1:8080", self.bind)
+        })?;
+        let db = self.database_url.trim().to_owned();
+        if !(db.starts_with("sqlite:") || db.starts_with("postgres://") || db.starts_with("postgresql://")) {
+            bail!(
+                "CURBSIDE_DATABASE_URL must start with sqlite:// or postgres:// (got {:?})",
+                db.split('@').next_back().unwrap_or_default()
+            );
+        }
+        let public_url = match self.public_url.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+            Some(u) => check_http_url("CURBSIDE_PUBLIC_URL", u)?,
+            None => format!("http://{bind}"),
+        };
+        let graph_url = check_http_url("CURBSIDE_GRAPH_URL", self.graph_url.trim())?;
+        let nonempty = |v: Option<String>| v.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty());
+        let admin = match (nonempty(self.admin_email), nonempty(self.admin_password)) {
+            (Some(e), Some(p)) => {
+                if p.chars().count() < 12 {
+                    bail!("CURBSIDE_ADMIN_PASSWORD must be at least 12 characters long");
+                }
+                Some((e, p))
+            }
+            (None, None) => None,
+            _ => bail!("set both CURBSIDE_ADMIN_EMAIL and CURBSIDE_ADMIN_PASSWORD, or neither"),
+        };
+        Ok(Config {
+            bind,
+            database_url: db,
+            public_url,
+            meta_app_secret: nonempty(self.meta_app_secret),
+            meta_verify_token: nonempty(self.meta_verify_token),
+            graph_url,
+            admin,
+        })
+    }
+}
+
+fn check_http_url(name: &str, raw: &str) -> anyhow::Result<String> {
+    let url = url::Url::parse(raw).with_context(|| format!("{name} {raw:?} is not a URL"))?;
+    if !matches!(url.scheme(), "http" | "https") || url.host().is_none() {
+        bail!("{name} must be an http:// or https:// URL with a host (got {raw:?})");
+    }
+    Ok(raw.trim_end_matches('/').to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_are_valid() {
+        let c = Settings::defaults().check().unwrap();
+        assert_eq!(c.public_url, "http://127.0.0.1:8080");
+    }
+
+    #[test]
+    fn bad_values_say_which_variable() {
+        let mut s = Settings::defaults();
+        s.bind = "nowhere".into();
+        assert!(s.check().unwrap_err().to_string().starts_with("CURBSIDE_BIND"));
+        let mut s = Settings::defaults();
+        s.database_url = "mysql://x".into();
+        assert!(s.check().unwrap_err().to_string().starts_with("CURBSIDE_DATABASE_URL"));
+        let mut s = Settings::defaults();
+        s.admin_email = Some("a@b.c".into());
+        assert!(s.check().unwrap_err().to_string().contains("both"));
+        let mut s = Settings::defaults();
+        s.public_url = Some("ftp://x".into());
+        assert!(s.check().unwrap_err().to_string().starts_with("CURBSIDE_PUBLIC_URL"));
+    }
+}

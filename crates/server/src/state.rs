@@ -1,0 +1,34 @@
+//! What every request handler shares: the store, the hub, metrics, configuration and the
+//! shutdown signal. Cheap to clone (everything is behind `Arc`).
+
+use crate::auth::LoginLimiter;
+use crate::config::Config;
+use crate::metrics::Metrics;
+use curbside_hub::Hub;
+use curbside_store::Store;
+use std::sync::Arc;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub config: Arc<Config>,
+    pub store: Store,
+    pub hub: Hub,
+    pub metrics: Arc<Metrics>,
+    pub login_limiter: Arc<LoginLimiter>,
+    /// Cancelled on SIGTERM/Ctrl-C: long-lived connections close with "going away".
+    pub shutdown: CancellationToken,
+    /// Upgraded WebSockets outlive their HTTP request; shutdown waits for them here.
+    pub connections: TaskTracker,
+}
+
+impl AppState {
+    /// Times a database call into the `curbside_db_seconds{op}` histogram.
+    pub async fn db<T, E>(&self, op: &'static str, fut: impl std::future::Future<Output = Result<T, E>>) -> Result<T, E> {
+        let start = std::time::Instant::now();
+        let out = fut.await;
+        self.metrics.observe_db(op, start.elapsed());
+        out
+    }
+}

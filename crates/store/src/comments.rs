@@ -1,0 +1,113 @@
+//! Ingest: platform comments become stored comments and new questions, once per platform comment
+//! id however often and however batched they arrive (webhook retries, polling overlap).
+
+use crate::db::append_events;
+use crate::questions::{load_question, question_event};
+use crate::{now_millis, Result, Store};
+use curbside_domain::{Platform, QuestionId, SessionId, SourceId, StoredEvent};
+use std::collections::BTreeMap;
+
+/// A comment as a connector hands it over, already matched to its session.
+#[derive(Debug, Clone)]
+pub struct IncomingComment {
+    pub session_id: SessionId,
+    pub source_id: Option<SourceId>,
+    pub platform: Platform,
+    /// The platform's id: the dedupe key, unique per platform.
+    pub platform_comment_id: String,
+    pub author_id: Option<String>,
+    pub author_name: Option<String>,
+    pub text: String,
+    pub parent_id: Option<String>,
+    /// When the comment was written (unix ms), as the platform says.
+    pub platform_time: i64,
+    /// How it arrived: `webhook`, `poll`, `web`.
+    pub via: String,
+}
+
+#[derive(Debug, Default)]
+pub struct IngestOutcome {
+    /// Comments stored for the first time (each made a question).
+    pub stored: usize,
+    /// Comments already stored (redeliveries, polled copies of webhook comments).
+    pub duplicates: usize,
+    pub events: Vec<StoredEvent>,
+}
+
+impl Store {
+    /// Stores a batch in one transaction: when this returns `Ok`, every comment in it is durable.
+    /// A comment already stored is left as it is (counted in `duplicates`).
+    pub async fn ingest_comments(&self, batch: Vec<IncomingComment>) -> Result<IngestOutcome> {
+        let mut outcome = IngestOutcome::default();
+        if batch.is_empty() {
+            return Ok(outcome);
+        }
+        let now = now_millis();
+        let mut tx = self.begin_write().await?;
+        let mut created: BTreeMap<SessionId, Vec<QuestionId>> = BTreeMap::new();
+        for c in &batch {
+            let comment_id: Option<i64> = sqlx::query_scalar(
+                "INSERT INTO comments (platform, platform_comment_id, session_id, source_id, author_id, \
+                 author_name, text, parent_id, platform_time, received_at, via) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
+                 ON CONFLICT (platform, platform_comment_id) DO NOTHING RETURNING id",
+            )
+            .bind(c.platform.as_str())
+            .bind(&c.platform_comment_id)
+            .bind(c.session_id.0)
+            .bind(c.source_id.map(|s| s.0))
+            .bind(&c.author_id)
+            .bind(&c.author_name)
+            .bind(&c.text)
+            .bind(&c.parent_id)
+            .bind(c.platform_time)
+            .bind(now)
+            .bind(&c.via)
+            .fetch_optional(&mut *tx)
+            .await?;
+            let Some(comment_id) = comment_id else {
+                outcome.duplicates += 1;
+                continue;
+            };
+            let text = c.text.trim();
+            let question_id: i64 = sqlx::query_scalar(
+                "INSERT INTO questions (session_id, state, public_text, original_text, created_at, updated_at) \
+                 VALUES ($1, 'new', $2, $3, $4, $5) RETURNING id",
+            )
+            .bind(c.session_id.0)
+            .bind(text)
+            .bind(text)
+            .bind(now)
+            .bind(now)
+            .fetch_one(&mut *tx)
+            .await?;
+            sqlx::query("UPDATE comments SET question_id = $1, origin_question_id = $2 WHERE id = $3")
+                .bind(question_id)
+                .bind(question_id)
+                .bind(comment_id)
+                .execute(&mut *tx)
+                .await?;
+            if let Some(source) = c.source_id {
+                sqlx::query("UPDATE sources SET last_comment_at = $1 WHERE id = $2")
+                    .bind(c.platform_time)
+                    .bind(source.0)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            outcome.stored += 1;
+            created.entry(c.session_id).or_default().push(QuestionId(question_id));
+        }
+        let mut events = Vec::new();
+        for (session, questions) in created {
+            let mut new_events = Vec::with_capacity(questions.len());
+            for id in questions {
+                let q = load_question(&mut tx, id).await?;
+                new_events.push(question_event("created", &q));
+            }
+            events.extend(append_events(&mut tx, session, now, new_events).await?);
+        }
+        outcome.events = self.commit(tx, events).await?;
+        Ok(outcome)
+    }
+}
+

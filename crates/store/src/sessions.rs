@@ -1,0 +1,313 @@
+//! Q&A sessions and their platform sources. Creating a session and changing its status append
+//! events like any other change, so consoles and the public page follow along.
+
+use crate::db::{append_events, NewEvent};
+use crate::{now_millis, Actor, Result, Store, StoreError};
+use curbside_domain::{
+    EventBody, Offset, PublicBody, PublicSession, Session, SessionId, SessionStatus, Slug, SourceHealth,
+    SourceId, SourceSpec, SourceState, SourceView, UserId,
+};
+use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, Row};
+
+#[derive(Debug, Clone)]
+pub struct NewSession {
+    pub title: String,
+    /// Derived from the title when absent (with a numeric suffix if taken).
+    pub slug: Option<Slug>,
+    pub disclaimer: Option<String>,
+    /// Each source with its access token (write-only).
+    pub sources: Vec<(SourceSpec, String)>,
+    pub specialists: Vec<UserId>,
+}
+
+const SESSION_COLUMNS: &str =
+    "id, slug, title, status, disclaimer, overlay_key, created_at, started_at, ended_at, last_offset";
+
+/// What webhooks name a source by; see the `sources.match_key` column.
+pub(crate) fn match_key(spec: &SourceSpec) -> Option<String> {
+    match spec {
+        SourceSpec::Facebook { page_id, video_id: Some(v), .. } => Some(format!("{page_id}_{v}")),
+        SourceSpec::Facebook { video_id: None, .. } => None,
+        SourceSpec::Instagram { media_id, .. } => Some(media_id.clone()),
+    }
+}
+
+fn spec_from_row(r: &AnyRow) -> Result<SourceSpec> {
+    let platform: String = r.try_get("platform")?;
+    let spec_json: String = r.try_get("spec_json")?;
+    // The stored JSON lacks the tag; add it back so serde picks the variant.
+    let mut value: serde_json::Value = serde_json::from_str(&spec_json)?;
+    if let Some(obj) = value.as_object_mut() {
+        obj.insert("platform".into(), serde_json::Value::String(platform));
+    }
+    Ok(serde_json::from_value(value)?)
+}
+
+fn source_from_row(r: &AnyRow) -> Result<SourceView> {
+    let state: String = r.try_get("state")?;
+    Ok(SourceView {
+        id: SourceId(r.try_get("id")?),
+        spec: spec_from_row(r)?,
+        health: SourceHealth {
+            state: SourceState::parse(&state).unwrap_or(SourceState::Idle),
+            last_comment_at: r.try_get("last_comment_at")?,
+            last_error: r.try_get("last_error")?,
+            usage_percent: r.try_get("usage_percent")?,
+        },
+    })
+}
+
+fn session_from_row(r: &AnyRow, sources: Vec<SourceView>, specialists: Vec<UserId>) -> Result<Session> {
+    let slug: String = r.try_get("slug")?;
+    let status: String = r.try_get("status")?;
+    Ok(Session {
+        id: SessionId(r.try_get("id")?),
+        slug: Slug::parse(&slug).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+        title: r.try_get("title")?,
+        status: SessionStatus::parse(&status)
+            .ok_or_else(|| StoreError::Corrupt(format!("session status {status:?}")))?,
+        disclaimer: r.try_get("disclaimer")?,
+        sources,
+        specialists,
+        created_at: r.try_get("created_at")?,
+        started_at: r.try_get("started_at")?,
+        ended_at: r.try_get("ended_at")?,
+        last_offset: Offset(r.try_get("last_offset")?),
+        overlay_key: r.try_get("overlay_key")?,
+    })
+}
+
+/// Reads one session with its sources and specialists, on `conn` (inside or outside a write).
+pub(crate) async fn load_session(conn: &mut AnyConnection, id: SessionId) -> Result<Session> {
+    let row = sqlx::query(&format!("SELECT {SESSION_COLUMNS} FROM sessions WHERE id = $1"))
+        .bind(id.0)
+        .fetch_optional(&mut *conn)
+        .await?
+        .ok_or(StoreError::NotFound("session"))?;
+    let sources = sqlx::query(
+        "SELECT id, platform, spec_json, state, last_comment_at, last_error, usage_percent \
+         FROM sources WHERE session_id = $1 ORDER BY id",
+    )
+    .bind(id.0)
+    .fetch_all(&mut *conn)
+    .await?
+    .iter()
+    .map(source_from_row)
+    .collect::<Result<Vec<_>>>()?;
+    let specialists = sqlx::query_scalar::<_, i64>(
+        "SELECT user_id FROM session_specialists WHERE session_id = $1 ORDER BY user_id",
+    )
+    .bind(id.0)
+    .fetch_all(&mut *conn)
+    .await?
+    .into_iter()
+    .map(UserId)
+    .collect();
+    session_from_row(&row, sources, specialists)
+}
+
+/// A random secret for the overlay link: 128 bits from the OS generator, as hex.
+fn overlay_key() -> String {
+    hex::encode(rand::random::<[u8; 16]>())
+}
+
+impl Store {
+    pub async fn create_session(&self, new: NewSession, actor: &Actor) -> Result<Session> {
+        let title = curbside_domain::TextLimit::TITLE
+            .required(&new.title)
+            .map_err(|e| StoreError::Invalid(e.to_string()))?;
+        let disclaimer = curbside_domain::TextLimit::DISCLAIMER
+            .optional(new.disclaimer.as_deref())
+            .map_err(|e| StoreError::Invalid(e.to_string()))?
+            .unwrap_or_else(|| Session::DEFAULT_DISCLAIMER.to_owned());
+        for (spec, token) in &new.sources {
+            spec.validate().map_err(StoreError::Invalid)?;
+            if token.trim().is_empty() {
+                return Err(StoreError::Invalid("every source needs its `access_token`".into()));
+            }
+        }
+        let now = now_millis();
+        let mut tx = self.begin_write().await?;
+        let slug = match &new.slug {
+            Some(s) => {
+                if slug_taken(&mut tx, s).await? {
+                    return Err(StoreError::Conflict(format!("the slug {s:?} is already in use")));
+                }
+                s.clone()
+            }
+            None => free_slug(&mut tx, &Slug::from_title(&title)).await?,
+        };
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO sessions (slug, title, status, disclaimer, overlay_key, created_at) \
+             VALUES ($1, $2, 'scheduled', $3, $4, $5) RETURNING id",
+        )
+        .bind(slug.as_str())
+        .bind(&title)
+        .bind(&disclaimer)
+        .bind(overlay_key())
+        .bind(now)
+        .fetch_one(&mut *tx)
+        .await?;
+        for (spec, token) in &new.sources {
+            let mut spec_json = serde_json::to_value(spec)?;
+            if let Some(obj) = spec_json.as_object_mut() {
+                obj.remove("platform");
+            }
+            sqlx::query(
+                "INSERT INTO sources (session_id, platform, spec_json, match_key, access_token, created_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6)",
+            )
+            .bind(id)
+            .bind(spec.platform().as_str())
+            .bind(spec_json.to_string())
+            .bind(match_key(spec))
+            .bind(token.trim())
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        }
+        for user in &new.specialists {
+            sqlx::query("INSERT INTO session_specialists (session_id, user_id) VALUES ($1, $2) ON CONFLICT DO NOTHING")
+                .bind(id)
+                .bind(user.0)
+                .execute(&mut *tx)
+                .await
+                .map_err(|e| match e {
+                    sqlx::Error::Database(d) if d.is_foreign_key_violation() => {
+                        StoreError::Invalid(format!("specialist {user} is not a staff account"))
+                    }
+                    other => other.into(),
+                })?;
+        }
+        let session_id = SessionId(id);
+        audit(&mut tx, actor, "session.create", Some(session_id), None, serde_json::json!({"title": title}))
+            .await?;
+        let mut session = load_session(&mut tx, session_id).await?;
+        let events = append_events(&mut tx, session_id, now, vec![session_event("created", &session)]).await?;
+        session.last_offset = events.last().map(|e| e.offset).unwrap_or(session.last_offset);
+        self.commit(tx, events).await?;
+        Ok(session)
+    }
+
+    pub async fn sessions(&self) -> Result<Vec<Session>> {
+        let ids: Vec<i64> = sqlx::query_scalar("SELECT id FROM sessions ORDER BY created_at DESC, id DESC")
+            .fetch_all(self.read_pool())
+            .await?;
+        let mut conn = self.read_pool().acquire().await?;
+        let mut out = Vec::with_capacity(ids.len());
+        for id in ids {
+            out.push(load_session(&mut conn, SessionId(id)).await?);
+        }
+        Ok(out)
+    }
+
+    pub async fn session(&self, id: SessionId) -> Result<Session> {
+        let mut conn = self.read_pool().acquire().await?;
+        load_session(&mut conn, id).await
+    }
+
+    pub async fn session_by_slug(&self, slug: &str) -> Result<Option<Session>> {
+        let id: Option<i64> = sqlx::query_scalar("SELECT id FROM sessions WHERE slug = $1")
+            .bind(slug)
+            .fetch_optional(self.read_pool())
+            .await?;
+        match id {
+            Some(id) => Ok(Some(self.session(SessionId(id)).await?)),
+            None => Ok(None),
+        }
+    }
+
+    /// Moves a session through its lifecycle (see [`SessionStatus::change_to`]). Setting the
+    /// status it already has changes nothing and appends no event.
+    pub async fn set_session_status(&self, id: SessionId, to: SessionStatus, actor: &Actor) -> Result<Session> {
+        let now = now_millis();
+        let mut tx = self.begin_write().await?;
+        let current = load_session(&mut tx, id).await?;
+        let next = current.status.change_to(to).map_err(|e| StoreError::Conflict(e.to_string()))?;
+        if next == current.status {
+            return Ok(current);
+        }
+        sqlx::query(
+            "UPDATE sessions SET status = $1, \
+             started_at = CASE WHEN $2 = 'live' AND started_at IS NULL THEN $3 ELSE started_at END, \
+             ended_at = CASE WHEN $4 = 'ended' THEN $5 ELSE NULL END WHERE id = $6",
+        )
+        .bind(next.as_str())
+        .bind(next.as_str())
+        .bind(now)
+        .bind(next.as_str())
+        .bind(now)
+        .bind(id.0)
+        .execute(&mut *tx)
+        .await?;
+        audit(
+            &mut tx,
+            actor,
+            "session.status",
+            Some(id),
+            None,
+            serde_json::json!({"from": current.status, "to": next}),
+        )
+        .await?;
+        let mut session = load_session(&mut tx, id).await?;
+        let events = append_events(&mut tx, id, now, vec![session_event("status", &session)]).await?;
+        session.last_offset = events.last().map(|e| e.offset).unwrap_or(session.last_offset);
+        self.commit(tx, events).await?;
+        Ok(session)
+    }
+}
+
+/// The event for a changed session: staff get it whole, the public its public projection.
+pub(crate) fn session_event(change: &str, session: &Session) -> NewEvent {
+    NewEvent {
+        staff: EventBody::Session { change: change.to_owned(), session: Box::new(session.clone()) },
+        public: Some(PublicBody::Session { session: PublicSession::from(session) }),
+    }
+}
+
+async fn slug_taken(conn: &mut AnyConnection, slug: &Slug) -> Result<bool> {
+    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM sessions WHERE slug = $1")
+        .bind(slug.as_str())
+        .fetch_one(&mut *conn)
+        .await?;
+    Ok(n > 0)
+}
+
+async fn free_slug(conn: &mut AnyConnection, base: &Slug) -> Result<Slug> {
+    if !slug_taken(conn, base).await? {
+        return Ok(base.clone());
+    }
+    for n in 2..1000 {
+        let candidate = base.with_suffix(n);
+        if !slug_taken(conn, &candidate).await? {
+            return Ok(candidate);
+        }
+    }
+    Err(StoreError::Conflict(format!("no free slug near {base:?}: choose one with `slug`")))
+}
+
+/// Appends an audit entry; called inside the transaction of the action it records.
+pub(crate) async fn audit(
+    conn: &mut AnyConnection,
+    actor: &Actor,
+    action: &str,
+    session: Option<SessionId>,
+    question: Option<curbside_domain::QuestionId>,
+    detail: serde_json::Value,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO audit_log (at, actor_id, actor_name, action, session_id, question_id, detail_json) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(now_millis())
+    .bind(actor.user_id.map(|u| u.0))
+    .bind(&actor.name)
+    .bind(action)
+    .bind(session.map(|s| s.0))
+    .bind(question.map(|q| q.0))
+    .bind(detail.to_string())
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}

@@ -1,0 +1,143 @@
+//! Staff accounts and sign-ins. Passwords arrive here already hashed (argon2id, in the server);
+//! sign-in tokens are stored only as hashes, so a leaked table grants nothing.
+
+use crate::{now_millis, Result, Store, StoreError};
+use curbside_domain::{Role, StaffUser, UserId};
+use sqlx::any::AnyRow;
+use sqlx::Row;
+
+#[derive(Debug, Clone)]
+pub struct NewUser {
+    pub email: String,
+    pub name: String,
+    pub role: Role,
+    pub credentials: String,
+    pub password_hash: String,
+}
+
+/// A stored sign-in, found by its token hash.
+#[derive(Debug, Clone)]
+pub struct Login {
+    pub user: StaffUser,
+    pub csrf_hash: String,
+    pub expires_at: i64,
+}
+
+const USER_COLUMNS: &str = "id, email, name, role, credentials";
+
+fn user_from_row(r: &AnyRow) -> Result<StaffUser> {
+    let role: String = r.try_get("role")?;
+    Ok(StaffUser {
+        id: UserId(r.try_get("id")?),
+        email: r.try_get("email")?,
+        name: r.try_get("name")?,
+        role: Role::parse(&role).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+        credentials: r.try_get("credentials")?,
+    })
+}
+
+/// Emails compare case-insensitively: stored and looked up in lowercase.
+pub fn normalise_email(email: &str) -> String {
+    email.trim().to_lowercase()
+}
+
+impl Store {
+    pub async fn create_user(&self, new: NewUser) -> Result<StaffUser> {
+        let email = normalise_email(&new.email);
+        let row = sqlx::query(&format!(
+            "INSERT INTO users (email, name, role, credentials, password_hash, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (email) DO NOTHING RETURNING {USER_COLUMNS}"
+        ))
+        .bind(&email)
+        .bind(&new.name)
+        .bind(new.role.as_str())
+        .bind(&new.credentials)
+        .bind(&new.password_hash)
+        .bind(now_millis())
+        .fetch_optional(self.write_pool())
+        .await?;
+        match row {
+            Some(r) => user_from_row(&r),
+            None => Err(StoreError::Conflict(format!("a staff account with email {email} already exists"))),
+        }
+    }
+
+    pub async fn user_count(&self) -> Result<i64> {
+        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM users").fetch_one(self.read_pool()).await?)
+    }
+
+    pub async fn list_users(&self) -> Result<Vec<StaffUser>> {
+        let rows = sqlx::query(&format!("SELECT {USER_COLUMNS} FROM users WHERE disabled_at IS NULL ORDER BY id"))
+            .fetch_all(self.read_pool())
+            .await?;
+        rows.iter().map(user_from_row).collect()
+    }
+
+    pub async fn user(&self, id: UserId) -> Result<StaffUser> {
+        let row = sqlx::query(&format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1"))
+            .bind(id.0)
+            .fetch_optional(self.read_pool())
+            .await?
+            .ok_or(StoreError::NotFound("staff account"))?;
+        user_from_row(&row)
+    }
+
+    /// The active account with this email and its password hash, for sign-in.
+    pub async fn user_for_sign_in(&self, email: &str) -> Result<Option<(StaffUser, String)>> {
+        let row = sqlx::query(&format!(
+            "SELECT {USER_COLUMNS}, password_hash FROM users WHERE email = $1 AND disabled_at IS NULL"
+        ))
+        .bind(normalise_email(email))
+        .fetch_optional(self.read_pool())
+        .await?;
+        match row {
+            Some(r) => Ok(Some((user_from_row(&r)?, r.try_get("password_hash")?))),
+            None => Ok(None),
+        }
+    }
+
+    pub async fn create_login(&self, user: UserId, token_hash: &str, csrf_hash: &str, expires_at: i64) -> Result<()> {
+        let now = now_millis();
+        let mut tx = self.begin_write().await?;
+        // Expired sign-ins are swept whenever someone signs in: no background job needed.
+        sqlx::query("DELETE FROM logins WHERE expires_at < $1").bind(now).execute(&mut *tx).await?;
+        sqlx::query(
+            "INSERT INTO logins (token_hash, user_id, csrf_hash, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(token_hash)
+        .bind(user.0)
+        .bind(csrf_hash)
+        .bind(now)
+        .bind(expires_at)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The unexpired sign-in with this token hash, with its active account.
+    pub async fn login(&self, token_hash: &str) -> Result<Option<Login>> {
+        let row = sqlx::query(
+            "SELECT u.id, u.email, u.name, u.role, u.credentials, l.csrf_hash, l.expires_at \
+             FROM logins l JOIN users u ON u.id = l.user_id \
+             WHERE l.token_hash = $1 AND l.expires_at > $2 AND u.disabled_at IS NULL",
+        )
+        .bind(token_hash)
+        .bind(now_millis())
+        .fetch_optional(self.read_pool())
+        .await?;
+        match row {
+            Some(r) => Ok(Some(Login {
+                user: user_from_row(&r)?,
+                csrf_hash: r.try_get("csrf_hash")?,
+                expires_at: r.try_get("expires_at")?,
+            })),
+            None => Ok(None),
+        }
+    }
+
+    pub async fn delete_login(&self, token_hash: &str) -> Result<()> {
+        sqlx::query("DELETE FROM logins WHERE token_hash = $1").bind(token_hash).execute(self.write_pool()).await?;
+        Ok(())
+    }
+}
