@@ -68,6 +68,11 @@ impl TestDb {
         }
     }
 
+    /// The same database, for a second server ("another node"); only the original cleans up.
+    pub fn shared(&self) -> TestDb {
+        TestDb { url: self.url.clone(), backend: self.backend, _dir: None, pg: None }
+    }
+
     pub async fn drop_now(&mut self) {
         if let Some((admin, name)) = self.pg.take() {
             if let Ok(mut conn) = sqlx::PgConnection::connect(&admin).await {
