@@ -52,16 +52,23 @@ CREATE TABLE sources (
     -- What webhooks name: facebook `{page_id}_{video_id}` (NULL until the video id is known),
     -- instagram the media id.
     match_key       TEXT,
+    -- The object that is polled and whose status changes arrive: the live video or the IG media.
+    object_id       TEXT    NOT NULL,
+    -- The Page or IG account id: comments it writes are the hospital's own (never questions).
+    owner_id        TEXT    NOT NULL,
     -- Write-only: used for Graph calls, never returned by the API, never logged.
     access_token    TEXT    NOT NULL,
     state           TEXT    NOT NULL DEFAULT 'idle',
     last_comment_at BIGINT,
     last_error      TEXT,
     usage_percent   DOUBLE PRECISION,
+    -- Polling resumes from here after a restart (unix seconds of the newest polled comment).
+    poll_since      BIGINT,
     created_at      BIGINT  NOT NULL
 );
 CREATE INDEX sources_session ON sources (session_id);
 CREATE INDEX sources_match ON sources (platform, match_key);
+CREATE INDEX sources_object ON sources (platform, object_id);
 
 CREATE TABLE questions (
     id             INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -97,6 +104,11 @@ CREATE TABLE comments (
     platform_time       BIGINT  NOT NULL,
     received_at         BIGINT  NOT NULL,
     via                 TEXT    NOT NULL,
+    -- The text as first received, kept when the author edits the comment (NULL if never edited).
+    first_text          TEXT,
+    edited_at           BIGINT,
+    removed_at          BIGINT,
+    hidden_at           BIGINT,
     UNIQUE (platform, platform_comment_id)
 );
 CREATE INDEX comments_question ON comments (question_id);
@@ -146,3 +158,29 @@ CREATE TABLE audit_log (
     detail_json TEXT   NOT NULL DEFAULT '{}'
 );
 CREATE INDEX audit_log_session ON audit_log (session_id, id);
+
+-- Platform actions waiting to be delivered (replies, private replies, hides). Written in the
+-- transaction of the staff action that causes them; delivered by the outbox worker, which
+-- marks an attempt `sending` before calling the platform so a crash can be reconciled.
+CREATE TABLE outbox (
+    id              INTEGER PRIMARY KEY AUTOINCREMENT,
+    session_id      BIGINT  NOT NULL REFERENCES sessions (id) ON DELETE CASCADE,
+    question_id     BIGINT  REFERENCES questions (id),
+    source_id       BIGINT  REFERENCES sources (id) ON DELETE SET NULL,
+    platform        TEXT    NOT NULL,
+    kind            TEXT    NOT NULL CHECK (kind IN ('reply', 'private_reply', 'hide')),
+    -- The platform comment the action targets.
+    target_id       TEXT    NOT NULL,
+    text            TEXT,
+    status          TEXT    NOT NULL CHECK (status IN ('pending', 'sending', 'sent', 'failed', 'expired')),
+    attempts        BIGINT  NOT NULL DEFAULT 0,
+    last_error      TEXT,
+    result_id       TEXT,
+    next_attempt_at BIGINT  NOT NULL,
+    created_at      BIGINT  NOT NULL,
+    updated_at      BIGINT  NOT NULL,
+    -- One reply (or hide) per comment, ever: the database refuses a second.
+    UNIQUE (kind, target_id)
+);
+CREATE INDEX outbox_due ON outbox (status, next_attempt_at);
+CREATE INDEX outbox_question ON outbox (question_id);

@@ -21,6 +21,8 @@ pub enum EventBody {
     Question { change: String, question: Box<Question> },
     /// The session itself changed (status, title, sources).
     Session { change: String, session: Box<Session> },
+    /// A platform action was queued or its delivery status changed.
+    Outbox { item: Box<crate::OutboxItem> },
 }
 
 /// The session as the public sees it.

@@ -3,6 +3,7 @@
 
 pub mod event;
 pub mod ids;
+pub mod outbox;
 pub mod question;
 pub mod session;
 pub mod staff;
@@ -12,6 +13,7 @@ pub use event::{
     EventAudience, EventBody, PublicAnswer, PublicAnsweredBy, PublicBody, PublicEntry, PublicSession,
     StoredEvent,
 };
+pub use outbox::{OutboxItem, OutboxKind, OutboxStatus};
 pub use ids::{CommentId, Offset, QuestionId, SessionId, SourceId, UserId};
 pub use question::{
     Action, ActionKind, Answer, AnswerRevision, AnsweredBy, Flag, Question, QuestionSource,

@@ -14,6 +14,7 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
+use curbside_connectors::{spawn_pollers, ConnectorMetrics, GraphClient, OutboxWorker, PollerConfig};
 use curbside_hub::{Hub, HubConfig};
 use curbside_store::Store;
 use std::net::SocketAddr;
@@ -47,14 +48,20 @@ impl Application {
         })?;
         ensure_first_admin(&store, &config).await?;
         let listener = bind(config.bind)?;
+        store.set_reply_cap(config.reply_cap);
         let metrics = Arc::new(Metrics::new());
         let hub = Hub::new(store.clone(), HubConfig::default());
-        metrics.register_with(|r| hub.metrics().register(r));
+        let connectors = ConnectorMetrics::default();
+        metrics.register_with(|r| {
+            hub.metrics().register(r);
+            connectors.register(r);
+        });
         let state = AppState {
             config: Arc::new(config),
             store,
             hub,
             metrics,
+            connectors,
             login_limiter: Arc::new(LoginLimiter::default()),
             shutdown: CancellationToken::new(),
             connections: TaskTracker::new(),
@@ -83,6 +90,7 @@ impl Application {
                 token.cancel();
             }
         });
+        start_connectors(&state);
         tracing::info!(addr = %listener.local_addr()?, "serving");
         axum::serve(listener, app)
             .with_graceful_shutdown(async move { token.cancelled().await })
@@ -96,6 +104,33 @@ impl Application {
         tracing::info!("stopped");
         Ok(())
     }
+}
+
+/// Starts the pollers and the outbox worker. They need the app secret: every Graph call
+/// carries `appsecret_proof`. Without it Curbside still runs (staff API, manual sessions).
+fn start_connectors(state: &AppState) {
+    let Some(secret) = state.config.meta_app_secret.as_deref() else {
+        tracing::warn!("CURBSIDE_META_APP_SECRET is not set: webhooks are refused and polling and replies are off");
+        return;
+    };
+    let graph = match GraphClient::new(&state.config.graph_url, secret) {
+        Ok(g) => g,
+        Err(e) => {
+            tracing::error!(error = %e, "cannot create the Graph API client; polling and replies are off");
+            return;
+        }
+    };
+    let shutdown = state.shutdown.clone();
+    let poller = PollerConfig { interval: state.config.poll_interval, ..PollerConfig::default() };
+    spawn_pollers(state.store.clone(), graph.clone(), state.connectors.clone(), poller, shutdown.clone());
+    OutboxWorker {
+        store: state.store.clone(),
+        graph,
+        metrics: state.connectors.clone(),
+        public_url: state.config.public_url.clone(),
+        poll_every: Duration::from_millis(250),
+    }
+    .spawn(shutdown);
 }
 
 fn bind(addr: SocketAddr) -> anyhow::Result<TcpListener> {
@@ -129,6 +164,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/sessions", post(sessions::create).get(sessions::list))
         .route("/api/sessions/{id}", get(sessions::get).patch(sessions::patch))
         .route("/api/sessions/{id}/questions", get(questions::list))
+        .route("/api/sessions/{id}/outbox", get(sessions::outbox))
         .route("/api/questions/{id}", get(questions::get))
         .route("/api/questions/{id}/approve", post(questions::approve))
         .route("/api/questions/{id}/reject", post(questions::reject))
@@ -137,6 +173,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/questions/{id}/off-air", post(questions::off_air))
         .route("/api/questions/{id}/answer", post(questions::answer))
         .route("/api/questions/{id}/correct", post(questions::correct))
+        .route("/api/questions/{id}/hide-at-source", post(questions::hide_at_source))
         .route("/api/users", post(users::create).get(users::list))
         .route("/api/openapi.json", get(crate::openapi::serve))
         .fallback(|| async { ApiError::NotFound("API route".into()) })
@@ -146,6 +183,10 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics));
+    let webhooks = Router::new()
+        .route("/webhooks/meta", get(crate::webhooks::handshake).post(crate::webhooks::receive))
+        .layer(DefaultBodyLimit::max(crate::webhooks::WEBHOOK_BODY_LIMIT))
+        .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, REQUEST_TIMEOUT));
     let realtime = Router::new()
         .route("/ws", get(crate::realtime::ws))
         .route("/s/{slug}/events", get(crate::realtime::public_events));
@@ -153,6 +194,7 @@ pub fn router(state: AppState) -> Router {
         .route("/", get(index))
         .merge(api)
         .merge(probes)
+        .merge(webhooks)
         .merge(realtime)
         .layer(middleware::from_fn_with_state(state.clone(), track_requests))
         .layer(middleware::map_response(security_headers))

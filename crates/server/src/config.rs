@@ -14,6 +14,10 @@ pub struct Config {
     pub meta_verify_token: Option<String>,
     pub graph_url: String,
     pub admin: Option<(String, String)>,
+    /// At most this many askers of one question get a platform reply.
+    pub reply_cap: usize,
+    /// The usual pause between polling rounds of a live source.
+    pub poll_interval: std::time::Duration,
 }
 
 impl std::fmt::Debug for Config {
@@ -50,6 +54,12 @@ pub struct Settings {
     pub admin_email: Option<String>,
     #[arg(long, env = "CURBSIDE_ADMIN_PASSWORD", hide_env_values = true)]
     pub admin_password: Option<String>,
+    /// At most this many askers of one (merged) question get a platform reply.
+    #[arg(long, env = "CURBSIDE_REPLY_CAP", default_value_t = 25)]
+    pub reply_cap: usize,
+    /// Milliseconds between polling rounds of a live source (adaptive above this).
+    #[arg(long, env = "CURBSIDE_POLL_INTERVAL_MS", default_value_t = 3000)]
+    pub poll_interval_ms: u64,
 }
 
 impl Settings {
@@ -59,6 +69,8 @@ impl Settings {
             bind: "127.0.0.1:8080".into(),
             database_url: "sqlite://curbside.db".into(),
             graph_url: "https://graph.facebook.com".into(),
+            reply_cap: 25,
+            poll_interval_ms: 3000,
             ..Settings::default()
         }
     }
@@ -98,6 +110,8 @@ impl Settings {
             meta_verify_token: nonempty(self.meta_verify_token),
             graph_url,
             admin,
+            reply_cap: self.reply_cap,
+            poll_interval: std::time::Duration::from_millis(self.poll_interval_ms.clamp(200, 60_000)),
         })
     }
 }

@@ -11,6 +11,7 @@ pub mod metrics;
 pub mod openapi;
 pub mod realtime;
 pub mod state;
+pub mod webhooks;
 
 pub use app::Application;
 pub use config::{Config, Settings};

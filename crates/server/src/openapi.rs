@@ -11,9 +11,9 @@ use utoipa::{Modify, OpenApi};
     info(title = "Curbside staff API", description = "Live patient Q&A: sessions, the question queue, answers."),
     paths(
         auth::login, auth::logout, auth::me,
-        sessions::create, sessions::list, sessions::get, sessions::patch,
+        sessions::create, sessions::list, sessions::get, sessions::patch, sessions::outbox,
         questions::list, questions::get, questions::approve, questions::reject, questions::merge,
-        questions::on_air, questions::off_air, questions::answer, questions::correct,
+        questions::on_air, questions::off_air, questions::answer, questions::correct, questions::hide_at_source,
         users::create, users::list,
     ),
     modifiers(&Security),

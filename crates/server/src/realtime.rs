@@ -52,17 +52,15 @@ pub async fn public_events(
         .and_then(|v| v.to_str().ok())
         .map(|v| v.trim().parse::<i64>().map_err(|_| ApiError::BadRequest("Last-Event-ID must be an event offset".into())))
         .transpose()?;
+    let permit = state.hub.admit().ok_or_else(|| ApiError::Unavailable("too many live viewers; try again shortly".into()))?;
     // Without a position, a new viewer starts from now: the page it loaded already shows the past.
-    let since = match last_event_id.or(q.since) {
+    let sub = match last_event_id.or(q.since) {
         Some(n) if n < 0 => return Err(ApiError::BadRequest("since must not be negative".into())),
-        Some(n) => Offset(n),
-        None => session.last_offset,
-    };
-    let sub = state
-        .hub
-        .subscribe(session.id, EventAudience::Public, since)
-        .await
-        .map_err(|e| ApiError::Internal(anyhow::anyhow!("subscribe failed: {e}")))?;
+        Some(n) => state.hub.subscribe(session.id, EventAudience::Public, Offset(n)).await,
+        None => state.hub.subscribe_from_head(session.id, EventAudience::Public).await,
+    }
+    .map_err(|e| ApiError::Internal(anyhow::anyhow!("subscribe failed: {e}")))?
+    .hold_permit(permit);
     let stream = curbside_hub::sse_stream(sub, state.shutdown.clone());
     let mut resp = Body::from_stream(stream).into_response();
     let h = resp.headers_mut();

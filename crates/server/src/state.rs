@@ -16,6 +16,7 @@ pub struct AppState {
     pub store: Store,
     pub hub: Hub,
     pub metrics: Arc<Metrics>,
+    pub connectors: curbside_connectors::ConnectorMetrics,
     pub login_limiter: Arc<LoginLimiter>,
     /// Cancelled on SIGTERM/Ctrl-C: long-lived connections close with "going away".
     pub shutdown: CancellationToken,

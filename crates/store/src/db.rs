@@ -6,11 +6,16 @@ use curbside_domain::{EventBody, PublicBody, SessionId, StoredEvent};
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyConnection, AnyPool, Executor, Transaction};
 use std::str::FromStr;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations/sqlite");
 static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations/postgres");
+
+/// Replies per answered question when none is configured: enough for a popular merged
+/// question, few enough to stay human-paced on the platform.
+pub const DEFAULT_REPLY_CAP: usize = 25;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
@@ -46,6 +51,8 @@ struct Inner {
     /// On PostgreSQL the same pool as `read`.
     write: AnyPool,
     sink: OnceLock<Arc<dyn EventSink>>,
+    /// At most this many askers of one (merged) question get a platform reply.
+    reply_cap: AtomicUsize,
 }
 
 impl std::fmt::Debug for Store {
@@ -107,7 +114,15 @@ impl Store {
     }
 
     fn from_parts(backend: Backend, read: AnyPool, write: AnyPool) -> Store {
-        Store { inner: Arc::new(Inner { backend, read, write, sink: OnceLock::new() }) }
+        Store {
+            inner: Arc::new(Inner {
+                backend,
+                read,
+                write,
+                sink: OnceLock::new(),
+                reply_cap: AtomicUsize::new(DEFAULT_REPLY_CAP),
+            }),
+        }
     }
 
     async fn migrate(&self) -> Result<()> {
@@ -141,6 +156,15 @@ impl Store {
     /// Installs the receiver of committed events (the hub). Only the first call takes effect.
     pub fn set_event_sink(&self, sink: Arc<dyn EventSink>) {
         let _ = self.inner.sink.set(sink);
+    }
+
+    /// Sets how many askers of one question get a platform reply (`CURBSIDE_REPLY_CAP`).
+    pub fn set_reply_cap(&self, cap: usize) {
+        self.inner.reply_cap.store(cap, Ordering::Relaxed);
+    }
+
+    pub(crate) fn reply_cap(&self) -> usize {
+        self.inner.reply_cap.load(Ordering::Relaxed)
     }
 
     pub(crate) fn read_pool(&self) -> &AnyPool {

@@ -8,13 +8,17 @@
 mod comments;
 mod db;
 mod events;
+mod outbox;
 mod questions;
 mod sessions;
+mod sources;
 mod users;
 
 pub use comments::{IncomingComment, IngestOutcome};
-pub use db::{Backend, Store, StoreOptions};
+pub use db::{Backend, Store, StoreOptions, DEFAULT_REPLY_CAP};
+pub use outbox::OutboxOutcome;
 pub use sessions::NewSession;
+pub use sources::{SourceChange, SourceRecord};
 pub use users::{Login, NewUser};
 
 use curbside_domain::{StoredEvent, UserId};

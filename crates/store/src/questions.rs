@@ -2,10 +2,11 @@
 //! [`QuestionState::apply`], writes its audit entry and appends its events in one transaction.
 
 use crate::db::{append_events, NewEvent};
+use crate::outbox::enqueue_for_question;
 use crate::sessions::audit;
 use crate::{now_millis, Actor, Result, Store, StoreError};
 use curbside_domain::{
-    Action, Answer, AnswerRevision, AnsweredBy, EventBody, Flag, Platform, PublicBody, PublicEntry, Question,
+    Action, Answer, AnswerRevision, OutboxKind, AnsweredBy, EventBody, Flag, Platform, PublicBody, PublicEntry, Question,
     QuestionId, QuestionSource, QuestionState, SessionId, UserId,
 };
 use sqlx::any::AnyRow;
@@ -326,9 +327,36 @@ impl Store {
                 after = Some(q);
             }
         }
+        // Answering owes each asker a reply on their platform: queued in this same transaction,
+        // so an answer never exists without its replies (nor replies without the answer).
+        if let (Action::Answer { text }, Some(q)) = (action, &after) {
+            let cap = self.reply_cap();
+            new_events.extend(enqueue_for_question(&mut tx, q, OutboxKind::reply_for, Some(text), cap, now).await?);
+        }
         let events = append_events(&mut tx, before.session_id, now, new_events).await?;
         self.commit(tx, events).await?;
         after.ok_or(StoreError::NotFound("question"))
+    }
+
+    /// Queues hiding every comment behind a question on its platform (for comments that
+    /// expose private health information). Audited; the question's lifecycle is unchanged.
+    pub async fn hide_at_source(&self, id: QuestionId, actor: &Actor) -> Result<Vec<curbside_domain::OutboxItem>> {
+        let now = now_millis();
+        let mut tx = self.begin_write().await?;
+        let q = load_question(&mut tx, id).await?;
+        let events = enqueue_for_question(&mut tx, &q, |_| Some(OutboxKind::Hide), None, usize::MAX, now).await?;
+        let items: Vec<_> = events
+            .iter()
+            .filter_map(|e| match &e.staff {
+                EventBody::Outbox { item } => Some((**item).clone()),
+                _ => None,
+            })
+            .collect();
+        audit(&mut tx, actor, "question.hide_at_source", Some(q.session_id), Some(id), serde_json::json!({"comments": items.len()}))
+            .await?;
+        let events = append_events(&mut tx, q.session_id, now, events).await?;
+        self.commit(tx, events).await?;
+        Ok(items)
     }
 
     /// Folds `from` into `into`: the comments move, the askers add up, `from` remembers where it went.

@@ -25,6 +25,13 @@ const SESSION_COLUMNS: &str =
     "id, slug, title, status, disclaimer, overlay_key, created_at, started_at, ended_at, last_offset";
 
 /// What webhooks name a source by; see the `sources.match_key` column.
+pub(crate) fn object_and_owner(spec: &SourceSpec) -> (&str, &str) {
+    match spec {
+        SourceSpec::Facebook { page_id, live_video_id, .. } => (live_video_id, page_id),
+        SourceSpec::Instagram { ig_user_id, media_id } => (media_id, ig_user_id),
+    }
+}
+
 pub(crate) fn match_key(spec: &SourceSpec) -> Option<String> {
     match spec {
         SourceSpec::Facebook { page_id, video_id: Some(v), .. } => Some(format!("{page_id}_{v}")),
@@ -33,7 +40,7 @@ pub(crate) fn match_key(spec: &SourceSpec) -> Option<String> {
     }
 }
 
-fn spec_from_row(r: &AnyRow) -> Result<SourceSpec> {
+pub(crate) fn spec_from_row(r: &AnyRow) -> Result<SourceSpec> {
     let platform: String = r.try_get("platform")?;
     let spec_json: String = r.try_get("spec_json")?;
     // The stored JSON lacks the tag; add it back so serde picks the variant.
@@ -154,14 +161,17 @@ impl Store {
             if let Some(obj) = spec_json.as_object_mut() {
                 obj.remove("platform");
             }
+            let (object_id, owner_id) = object_and_owner(spec);
             sqlx::query(
-                "INSERT INTO sources (session_id, platform, spec_json, match_key, access_token, created_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6)",
+                "INSERT INTO sources (session_id, platform, spec_json, match_key, object_id, owner_id, \
+                 access_token, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
             )
             .bind(id)
             .bind(spec.platform().as_str())
             .bind(spec_json.to_string())
             .bind(match_key(spec))
+            .bind(object_id)
+            .bind(owner_id)
             .bind(token.trim())
             .bind(now)
             .execute(&mut *tx)

@@ -156,3 +156,23 @@ pub async fn correct(State(state): State<AppState>, staff: Staff, ApiPath(id): A
     staff.require(policy::ANSWER)?;
     act(&state, &staff, policy::ANSWER, id, Action::correct(&b.text)?, b.version).await
 }
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct HideResult {
+    /// One hide action per comment behind the question (already hidden ones are skipped).
+    pub queued: Vec<curbside_domain::OutboxItem>,
+}
+
+/// Hide the question's comments on their platforms (for comments exposing private details).
+#[utoipa::path(post, path = "/api/questions/{id}/hide-at-source", tag = "questions",
+    params(("id" = i64, Path)), responses((status = 202, body = HideResult)))]
+pub async fn hide_at_source(
+    State(state): State<AppState>,
+    staff: Staff,
+    ApiPath(id): ApiPath<QuestionId>,
+) -> ApiResult<(axum::http::StatusCode, ApiJson<HideResult>)> {
+    staff.require(policy::MODERATE)?;
+    let queued = state.db("question.hide", state.store.hide_at_source(id, &staff.actor())).await?;
+    tracing::info!(question_id = %id, comments = queued.len(), user_id = %staff.user.id, "hide at source queued");
+    Ok((axum::http::StatusCode::ACCEPTED, ApiJson(HideResult { queued })))
+}

@@ -121,3 +121,21 @@ pub async fn patch(
     };
     Ok(ApiJson(view(&state, session)))
 }
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct OutboxList {
+    pub items: Vec<curbside_domain::OutboxItem>,
+}
+
+/// The session's platform actions (replies, private replies, hides) and their delivery status.
+#[utoipa::path(get, path = "/api/sessions/{id}/outbox", tag = "sessions",
+    params(("id" = i64, Path)), responses((status = 200, body = OutboxList)))]
+pub async fn outbox(
+    State(state): State<AppState>,
+    staff: Staff,
+    ApiPath(id): ApiPath<SessionId>,
+) -> ApiResult<ApiJson<OutboxList>> {
+    staff.require(policy::ANY_STAFF)?;
+    state.db("session.get", state.store.session(id)).await?;
+    Ok(ApiJson(OutboxList { items: state.db("outbox.list", state.store.outbox(id)).await? }))
+}

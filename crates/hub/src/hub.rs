@@ -1,0 +1,208 @@
+//! The hub itself: its configuration, the registry of session channels, admission of
+//! connections, and the entry points for committed events and new subscriptions.
+
+use crate::channel::{self, ChannelLease, SessionChannels};
+use crate::metrics::HubMetrics;
+use crate::subscription::Subscription;
+use curbside_domain::{EventAudience, Offset, SessionId, StoredEvent};
+use curbside_store::{EventSink, Store, StoreError};
+use dashmap::DashMap;
+use std::sync::{Arc, Weak};
+use std::time::Duration;
+use thiserror::Error;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+
+/// Tuning knobs; `HubConfig::default()` is what production runs.
+#[derive(Debug, Clone)]
+pub struct HubConfig {
+    /// Frames kept per channel and audience for subscribers that are briefly behind. A subscriber
+    /// further behind than this is resynced from the log.
+    pub broadcast_capacity: usize,
+    /// Events read per query when replaying the log to a subscriber or filling a gap.
+    pub replay_page: usize,
+    /// How long a hole in a session's sequence may stay open before it is read from the log.
+    /// Most holes are a concurrent writer that has committed but not yet published.
+    pub gap_fill_after: Duration,
+    /// Open WebSocket and SSE connections, together.
+    pub max_connections: usize,
+    /// WebSocket Ping and SSE keep-alive comment period.
+    pub ping_interval: Duration,
+    /// A WebSocket that sends nothing (not even a Pong) for this long is closed with 4000.
+    pub idle_timeout: Duration,
+    /// A WebSocket whose socket stays unwritable this long is closed with 4008.
+    pub send_timeout: Duration,
+    /// Resyncs a subscriber may need per minute before it is told to reload instead.
+    pub max_resyncs_per_minute: usize,
+    /// Subscriptions one WebSocket may hold at once.
+    pub max_subscriptions_per_connection: usize,
+}
+
+impl Default for HubConfig {
+    fn default() -> Self {
+        HubConfig {
+            broadcast_capacity: 1024,
+            replay_page: 500,
+            gap_fill_after: Duration::from_millis(200),
+            max_connections: 20_000,
+            ping_interval: Duration::from_secs(25),
+            idle_timeout: Duration::from_secs(75),
+            send_timeout: Duration::from_secs(10),
+            max_resyncs_per_minute: 6,
+            max_subscriptions_per_connection: 8,
+        }
+    }
+}
+
+#[derive(Debug, Error)]
+pub enum HubError {
+    #[error("session {0} does not exist")]
+    UnknownSession(SessionId),
+    #[error("the event log could not be read: {0}")]
+    Store(#[from] StoreError),
+}
+
+/// The realtime hub. Cheap to clone: every clone shares the same channels.
+#[derive(Clone)]
+pub struct Hub {
+    inner: Arc<HubInner>,
+}
+
+impl std::fmt::Debug for Hub {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Hub").field("channels", &self.inner.channels.len()).finish_non_exhaustive()
+    }
+}
+
+pub(crate) struct HubInner {
+    pub store: Store,
+    pub config: HubConfig,
+    pub channels: DashMap<SessionId, Arc<SessionChannels>>,
+    pub metrics: HubMetrics,
+    permits: Arc<Semaphore>,
+    /// For spawning gap fillers when the store calls in from outside a runtime.
+    pub runtime: Option<tokio::runtime::Handle>,
+}
+
+/// Hands the store's commits to the hub. Holds the hub weakly: the hub owns the store, and a
+/// strong reference back would keep both alive forever.
+struct StoreSink(Weak<HubInner>);
+
+impl EventSink for StoreSink {
+    fn committed(&self, events: &[StoredEvent]) {
+        if let Some(hub) = self.0.upgrade() {
+            channel::route(&hub, events);
+        }
+    }
+}
+
+impl Hub {
+    /// Creates the hub and installs it as `store`'s event sink (the store keeps only the first).
+    pub fn new(store: Store, config: HubConfig) -> Hub {
+        let permits = Arc::new(Semaphore::new(config.max_connections.min(Semaphore::MAX_PERMITS)));
+        let inner = Arc::new(HubInner {
+            store,
+            config,
+            channels: DashMap::new(),
+            metrics: HubMetrics::new(),
+            permits,
+            runtime: tokio::runtime::Handle::try_current().ok(),
+        });
+        inner.store.set_event_sink(Arc::new(StoreSink(Arc::downgrade(&inner))));
+        Hub { inner }
+    }
+
+    pub fn config(&self) -> &HubConfig {
+        &self.inner.config
+    }
+
+    pub fn metrics(&self) -> &HubMetrics {
+        &self.inner.metrics
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.inner.store
+    }
+
+    /// Takes committed events, in any order, from any number of writers or nodes. The store
+    /// calls this after every commit; a cross-node feed (PostgreSQL NOTIFY) may call it too.
+    /// Never blocks: holes are filled from the store by a background task.
+    pub fn committed(&self, events: &[StoredEvent]) {
+        channel::route(&self.inner, events);
+    }
+
+    /// Notes that `session`'s log has reached `head` without carrying the events (a notification
+    /// too small to hold them); whatever this node has not delivered is read from the store.
+    pub fn log_advanced(&self, session: SessionId, head: Offset) {
+        channel::observe_head(&self.inner, session, head);
+    }
+
+    /// Follows `session` for `audience`: first every event after `since` from the log, then live
+    /// events, with no gap and no duplicate. `since` is an offset the client has seen (0 for the
+    /// whole log).
+    pub async fn subscribe(
+        &self,
+        session: SessionId,
+        audience: EventAudience,
+        since: Offset,
+    ) -> Result<Subscription, HubError> {
+        self.open(session, audience, Some(since)).await
+    }
+
+    /// Follows `session` for `audience` from now on: only events committed after this call.
+    pub async fn subscribe_from_head(
+        &self,
+        session: SessionId,
+        audience: EventAudience,
+    ) -> Result<Subscription, HubError> {
+        self.open(session, audience, None).await
+    }
+
+    async fn open(
+        &self,
+        session: SessionId,
+        audience: EventAudience,
+        since: Option<Offset>,
+    ) -> Result<Subscription, HubError> {
+        let lease = ChannelLease::join(&self.inner, session);
+        // Receive before reading the log: whatever is published from here on is either in the
+        // replay or in this receiver (or both; duplicates are skipped by offset).
+        let rx = lease.channel.sender(audience).subscribe();
+        let (start_head, read_it) = lease.start().await?;
+        let head = if read_it {
+            start_head
+        } else {
+            self.inner.store.last_offset(session).await?.ok_or(HubError::UnknownSession(session))?
+        };
+        Ok(Subscription::new(lease, audience, rx, since.unwrap_or(head), head))
+    }
+
+    /// A place for one more connection, held for the connection's life; `None` at the limit.
+    pub fn admit(&self) -> Option<ConnectionPermit> {
+        match self.inner.permits.clone().try_acquire_owned() {
+            Ok(permit) => Some(ConnectionPermit { _permit: permit }),
+            Err(_) => {
+                self.inner.metrics.refused_connections.inc();
+                None
+            }
+        }
+    }
+
+    /// Sessions with at least one subscriber on this node.
+    pub fn open_channels(&self) -> usize {
+        self.inner.channels.len()
+    }
+}
+
+/// Lets anything that produces committed events (a cross-node listener, a test) stand where the
+/// store would.
+impl EventSink for Hub {
+    fn committed(&self, events: &[StoredEvent]) {
+        Hub::committed(self, events);
+    }
+}
+
+/// One of the hub's `max_connections` places; released when dropped.
+#[derive(Debug)]
+pub struct ConnectionPermit {
+    _permit: OwnedSemaphorePermit,
+}

@@ -1,0 +1,380 @@
+//! The WebSocket connection driver: client frames in, subscriptions' frames out, heartbeats,
+//! idle and slow-client policing. The server calls [`serve_socket`] after auth and upgrade.
+//!
+//! The socket is split. A reader task waits for client frames (so the read half is polled only
+//! when the client sends something, not on every delivery: each poll makes tungstenite touch its
+//! read buffer) and hands requests to the writer over a small bounded channel. The writer owns
+//! the subscriptions and polls them directly; while it waits on an unwritable socket it polls
+//! nothing, so the subscriptions' receivers fall behind and are later resynced from the log.
+//! Memory per connection is therefore bounded by the shared broadcast buffers, and a socket that
+//! stays unwritable past `send_timeout` is closed with 4008 without holding anyone else up.
+
+use crate::frame::ControlFrame;
+use crate::hub::{ConnectionPermit, Hub, HubError};
+use crate::metrics::ConnectionKind;
+use crate::subscription::{Item, Subscription};
+use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket};
+use bytes::Bytes;
+use curbside_domain::{EventAudience, Offset, Role, SessionId, UserId};
+use futures_util::stream::{SplitSink, SplitStream};
+use futures_util::{SinkExt, Stream, StreamExt};
+use serde::Deserialize;
+use std::pin::Pin;
+use std::time::Duration;
+use tokio::sync::mpsc;
+use tokio::time::{interval_at, timeout, Instant, MissedTickBehavior};
+use tokio_stream::StreamMap;
+use tokio_util::sync::CancellationToken;
+
+/// Close codes the hub sends. Standard ones where one fits, the 4000 range for the rest.
+pub mod close_code {
+    /// The server is shutting down; reconnect (to another node) and resume.
+    pub const GOING_AWAY: u16 = 1001;
+    /// The client sent a frame larger than the protocol ever needs.
+    pub const POLICY: u16 = 1008;
+    /// The connection limit is reached; retry later with backoff.
+    pub const TRY_AGAIN_LATER: u16 = 1013;
+    /// Nothing (not even a Pong) was received within the idle timeout.
+    pub const IDLE_TIMEOUT: u16 = 4000;
+    /// The client did not read its socket for `send_timeout`.
+    pub const TOO_SLOW: u16 = 4008;
+}
+
+/// Who is on the other end, once the server has checked their token. `None` is an anonymous
+/// viewer, who may follow only the public audience.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StaffPrincipal {
+    pub user_id: UserId,
+    pub role: Role,
+}
+
+/// Client frames larger than this are refused: the protocol's requests are a few dozen bytes.
+const MAX_CLIENT_FRAME: usize = 4096;
+/// Requests the reader may queue for the writer.
+const CONTROL_CAPACITY: usize = 8;
+/// How long a closing handshake may take before the connection is simply dropped.
+const CLOSE_GRACE: Duration = Duration::from_secs(1);
+
+/// Serves one upgraded WebSocket until the client leaves, misbehaves or `shutdown` fires.
+/// Takes a connection place first; at the limit the socket is closed at once with 1013.
+pub async fn serve_socket(
+    hub: Hub,
+    socket: WebSocket,
+    principal: Option<StaffPrincipal>,
+    shutdown: CancellationToken,
+) {
+    match hub.admit() {
+        Some(permit) => serve_admitted_socket(hub, socket, permit, principal, shutdown).await,
+        None => refuse_socket(socket).await,
+    }
+}
+
+/// Closes a socket that got no connection place with 1013 "connection limit reached".
+pub async fn refuse_socket(mut socket: WebSocket) {
+    let close = close_message(close_code::TRY_AGAIN_LATER, "connection limit reached");
+    let _ = timeout(CLOSE_GRACE, socket.send(close)).await;
+}
+
+/// [`serve_socket`] for a server that took the connection place itself (e.g. to answer 503
+/// before upgrading).
+pub async fn serve_admitted_socket(
+    hub: Hub,
+    socket: WebSocket,
+    permit: ConnectionPermit,
+    principal: Option<StaffPrincipal>,
+    shutdown: CancellationToken,
+) {
+    let _permit = permit;
+    let _gauge = hub.metrics().open_connection(ConnectionKind::WebSocket);
+    let max_subscriptions = hub.config().max_subscriptions_per_connection;
+    let ping_interval = hub.config().ping_interval;
+    let (sink, stream) = socket.split();
+    let (control_tx, mut control_rx) = mpsc::channel(CONTROL_CAPACITY);
+    let mut reader = tokio::spawn(read_client(hub.clone(), stream, principal, control_tx));
+    let mut out = Outbox { sink, send_timeout: hub.config().send_timeout };
+    let mut subs: StreamMap<(SessionId, EventAudience), SubscriptionStream> = StreamMap::new();
+    let mut ping = interval_at(Instant::now() + ping_interval, ping_interval);
+    ping.set_missed_tick_behavior(MissedTickBehavior::Delay);
+
+    let ending = loop {
+        let sent = tokio::select! {
+            biased;
+            _ = shutdown.cancelled() => break Ending::Close(close_code::GOING_AWAY, "server shutting down"),
+            control = control_rx.recv() => match control {
+                None => break Ending::ClientGone,
+                Some(Control::Close(why)) => break Ending::Close(why.code(), why.reason()),
+                Some(Control::Send(text)) => out.send(Message::Text(*text)).await,
+                Some(Control::Subscribe(sub)) => {
+                    let key = (sub.session_id(), sub.audience());
+                    if !subs.contains_key(&key) && subs.len() >= max_subscriptions {
+                        let message = format!(
+                            "at most {} subscriptions per connection; unsubscribe from one first",
+                            max_subscriptions
+                        );
+                        out.send(error_message("too_many_subscriptions", &message, Some(key.0))).await
+                    } else {
+                        let subscribed = ControlFrame::Subscribed {
+                            session_id: key.0,
+                            audience: key.1,
+                            since: sub.since(),
+                            head: sub.head(),
+                        };
+                        // Announce first: the subscription's events follow this frame.
+                        let sent = out.send(Message::Text(subscribed.to_text())).await;
+                        subs.insert(key, Box::pin(sub.into_stream()));
+                        sent
+                    }
+                }
+                Some(Control::Unsubscribe { session_id, audience }) => {
+                    for a in [EventAudience::Staff, EventAudience::Public] {
+                        if audience.is_none_or(|x| x == a) {
+                            subs.remove(&(session_id, a));
+                        }
+                    }
+                    out.send(Message::Text(ControlFrame::Unsubscribed { session_id, audience }.to_text())).await
+                }
+            },
+            // Before the events: under a steady stream of events the Ping must still go out,
+            // or the client, which only answers Pings, would look idle.
+            _ = ping.tick() => out.send(Message::Ping(Bytes::new())).await,
+            Some(((session_id, audience), item)) = subs.next(), if !subs.is_empty() => {
+                out.send(item_message(session_id, audience, item)).await
+            }
+        };
+        if let Err(stop) = sent {
+            break stop;
+        }
+    };
+    drop(subs);
+
+    match ending {
+        Ending::Close(code, reason) => {
+            if code == close_code::TOO_SLOW {
+                hub.metrics().slow_disconnects.inc();
+                tracing::debug!("closing a WebSocket that stopped reading");
+            }
+            // An unwritable socket will not take the close frame either: do not wait long.
+            let grace = if code == close_code::TOO_SLOW { Duration::from_millis(100) } else { CLOSE_GRACE };
+            let _ = timeout(grace, out.sink.send(close_message(code, reason))).await;
+            // Let the reader see the client's closing reply, so the TCP close is clean.
+            let _ = timeout(grace, &mut reader).await;
+        }
+        Ending::ClientGone => {
+            let _ = timeout(CLOSE_GRACE, out.sink.close()).await;
+        }
+        Ending::Broken => {}
+    }
+    reader.abort();
+}
+
+type SubscriptionStream = Pin<Box<dyn Stream<Item = Item> + Send>>;
+
+/// Requests from the reader to the writer. Kept to two words: the channel allocates room for
+/// 32 of them per connection up front, and idle viewers are counted in the tens of thousands.
+enum Control {
+    Send(Box<Utf8Bytes>),
+    Subscribe(Box<Subscription>),
+    Unsubscribe { session_id: SessionId, audience: Option<EventAudience> },
+    Close(ClientFault),
+}
+
+/// Why the reader wants the connection closed.
+#[derive(Debug, Clone, Copy)]
+enum ClientFault {
+    Idle,
+    FrameTooLarge,
+}
+
+impl ClientFault {
+    fn code(self) -> u16 {
+        match self {
+            ClientFault::Idle => close_code::IDLE_TIMEOUT,
+            ClientFault::FrameTooLarge => close_code::POLICY,
+        }
+    }
+
+    fn reason(self) -> &'static str {
+        match self {
+            ClientFault::Idle => "idle timeout",
+            ClientFault::FrameTooLarge => "client frame too large",
+        }
+    }
+}
+
+const _: () = assert!(std::mem::size_of::<Control>() <= 16);
+
+enum Ending {
+    Close(u16, &'static str),
+    /// The client closed or the reader stopped for a broken connection.
+    ClientGone,
+    /// Writing failed: the connection is already gone.
+    Broken,
+}
+
+struct Outbox {
+    sink: SplitSink<WebSocket, Message>,
+    send_timeout: Duration,
+}
+
+impl Outbox {
+    async fn send(&mut self, message: Message) -> Result<(), Ending> {
+        // The timer is only armed if the write does not complete at once, so the common case
+        // costs no timer registration.
+        match timeout(self.send_timeout, self.sink.send(message)).await {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(_)) => Err(Ending::Broken),
+            Err(_) => Err(Ending::Close(close_code::TOO_SLOW, "too slow")),
+        }
+    }
+}
+
+fn close_message(code: u16, reason: &'static str) -> Message {
+    Message::Close(Some(CloseFrame { code, reason: Utf8Bytes::from_static(reason) }))
+}
+
+fn error_message(code: &'static str, message: &str, session_id: Option<SessionId>) -> Message {
+    Message::Text(ControlFrame::Error { code, message, session_id }.to_text())
+}
+
+fn item_message(session_id: SessionId, audience: EventAudience, item: Item) -> Message {
+    let text = match item {
+        Item::Frame(frame) => return Message::Text(frame.ws_text()),
+        Item::Replayed { through } => {
+            ControlFrame::Replayed { session_id, audience, offset: through }.to_text()
+        }
+        Item::Resync { after } => ControlFrame::Resync { session_id, audience, after }.to_text(),
+        Item::Reload { reason } => {
+            ControlFrame::Reload { session_id, audience, reason: reason.code(), message: reason.message() }
+                .to_text()
+        }
+    };
+    Message::Text(text)
+}
+
+/// Reads client frames until the client closes, goes quiet past the idle timeout, or the
+/// writer ends (it aborts this task).
+async fn read_client(
+    hub: Hub,
+    mut stream: SplitStream<WebSocket>,
+    principal: Option<StaffPrincipal>,
+    control: mpsc::Sender<Control>,
+) {
+    let idle = hub.config().idle_timeout;
+    loop {
+        let message = match timeout(idle, stream.next()).await {
+            Err(_) => {
+                let _ = control.send(Control::Close(ClientFault::Idle)).await;
+                return;
+            }
+            Ok(None) | Ok(Some(Err(_))) => return,
+            Ok(Some(Ok(message))) => message,
+        };
+        let reply = match message {
+            Message::Text(text) if text.len() > MAX_CLIENT_FRAME => {
+                Control::Close(ClientFault::FrameTooLarge)
+            }
+            Message::Text(text) => handle_client_frame(&hub, principal.as_ref(), text.as_str()).await,
+            Message::Binary(_) => {
+                error_control("bad_request", "binary frames are not supported; send JSON text frames", None)
+            }
+            // Any frame shows the client is alive; tungstenite answers Pings itself.
+            Message::Ping(_) | Message::Pong(_) => continue,
+            Message::Close(_) => return,
+        };
+        let closing = matches!(reply, Control::Close(..));
+        if control.send(reply).await.is_err() || closing {
+            return;
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+struct SubscribeRequest {
+    session_id: Option<SessionId>,
+    slug: Option<String>,
+    audience: EventAudience,
+    since: Option<i64>,
+}
+
+#[derive(Debug, Deserialize)]
+struct UnsubscribeRequest {
+    session_id: SessionId,
+    audience: Option<EventAudience>,
+}
+
+fn error_control(code: &'static str, message: &str, session_id: Option<SessionId>) -> Control {
+    Control::Send(Box::new(ControlFrame::Error { code, message, session_id }.to_text()))
+}
+
+async fn handle_client_frame(hub: &Hub, principal: Option<&StaffPrincipal>, text: &str) -> Control {
+    let value: serde_json::Value = match serde_json::from_str(text) {
+        Ok(v) => v,
+        Err(e) => return error_control("bad_request", &format!("the frame is not valid JSON: {e}"), None),
+    };
+    let kind = value.get("type").and_then(serde_json::Value::as_str).map(str::to_owned);
+    match kind.as_deref() {
+        Some("ping") => Control::Send(Box::new(ControlFrame::Pong.to_text())),
+        Some("subscribe") => match serde_json::from_value::<SubscribeRequest>(value) {
+            Ok(req) => subscribe(hub, principal, req).await,
+            Err(e) => error_control("bad_request", &format!("invalid subscribe frame: {e}"), None),
+        },
+        Some("unsubscribe") => match serde_json::from_value::<UnsubscribeRequest>(value) {
+            Ok(req) => Control::Unsubscribe { session_id: req.session_id, audience: req.audience },
+            Err(e) => error_control("bad_request", &format!("invalid unsubscribe frame: {e}"), None),
+        },
+        Some(other) => {
+            let other: String = other.chars().take(40).collect();
+            error_control(
+                "unknown_type",
+                &format!("unknown frame type {other:?}: expected \"subscribe\", \"unsubscribe\" or \"ping\""),
+                None,
+            )
+        }
+        None => error_control("bad_request", "a client frame is a JSON object with a string \"type\"", None),
+    }
+}
+
+async fn subscribe(hub: &Hub, principal: Option<&StaffPrincipal>, req: SubscribeRequest) -> Control {
+    if req.audience == EventAudience::Staff && principal.is_none() {
+        return error_control(
+            "forbidden",
+            "the staff audience needs a signed-in staff account; anonymous clients may subscribe to \"public\"",
+            req.session_id,
+        );
+    }
+    let since = match req.since {
+        Some(n) if n < 0 => {
+            return error_control("bad_request", "\"since\" is an offset: 0 or more", req.session_id);
+        }
+        Some(n) => Some(Offset(n)),
+        None => None,
+    };
+    let session = match (req.session_id, req.slug.as_deref()) {
+        (Some(id), _) => id,
+        (None, Some(slug)) => match hub.store().session_by_slug(slug).await {
+            Ok(Some(session)) => session.id,
+            Ok(None) => return error_control("unknown_session", "no session has this slug", None),
+            Err(e) => {
+                tracing::warn!(error = %e, "session lookup by slug failed");
+                return error_control("unavailable", "the session could not be looked up; try again", None);
+            }
+        },
+        (None, None) => {
+            return error_control("bad_request", "subscribe needs a \"session_id\" or a \"slug\"", None);
+        }
+    };
+    let result = match since {
+        Some(since) => hub.subscribe(session, req.audience, since).await,
+        None => hub.subscribe_from_head(session, req.audience).await,
+    };
+    match result {
+        Ok(sub) => Control::Subscribe(Box::new(sub)),
+        Err(HubError::UnknownSession(id)) => {
+            error_control("unknown_session", &format!("session {id} does not exist"), Some(id))
+        }
+        Err(HubError::Store(e)) => {
+            tracing::warn!(%session, error = %e, "subscribe failed");
+            error_control("unavailable", "the event log could not be read; try again", Some(session))
+        }
+    }
+}
