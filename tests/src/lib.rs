@@ -25,6 +25,10 @@ pub enum Backend {
     Postgres,
 }
 
+/// The Meta app secret every test server is configured with.
+pub const APP_SECRET: &str = "test-app-secret";
+pub const VERIFY_TOKEN: &str = "test-verify-token";
+
 pub const ADMIN_EMAIL: &str = "admin@curbside.test";
 pub const ADMIN_PASSWORD: &str = "admin-password-for-tests";
 /// Every staff account the helpers create shares this password.
@@ -95,6 +99,8 @@ pub struct TestApp {
     pub base: String,
     pub http: reqwest::Client,
     pub db: TestDb,
+    /// The server's own store: writes through it reach the server's hub like a connector's.
+    server_store: curbside_store::Store,
     stop: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<anyhow::Result<()>>>,
     admin_token: Option<String>,
@@ -112,17 +118,27 @@ impl TestApp {
         settings.database_url = db.url.clone();
         settings.admin_email = Some(ADMIN_EMAIL.into());
         settings.admin_password = Some(ADMIN_PASSWORD.into());
-        settings.meta_app_secret = Some("test-app-secret".into());
-        settings.meta_verify_token = Some("test-verify-token".into());
+        settings.meta_app_secret = Some(APP_SECRET.into());
+        settings.meta_verify_token = Some(VERIFY_TOKEN.into());
         let config = settings.check().expect("valid test configuration");
         let app = Application::build(config).await.expect("the server builds");
         let port = app.port();
+        let server_store = app.state().store.clone();
         let (tx, rx) = oneshot::channel();
         let task = tokio::spawn(app.run(async move {
             let _ = rx.await;
         }));
         let http = reqwest::Client::builder().timeout(Duration::from_secs(20)).no_proxy().build().expect("client");
-        TestApp { port, base: format!("http://127.0.0.1:{port}"), http, db, stop: Some(tx), task: Some(task), admin_token: None }
+        TestApp {
+            port,
+            base: format!("http://127.0.0.1:{port}"),
+            http,
+            db,
+            server_store,
+            stop: Some(tx),
+            task: Some(task),
+            admin_token: None,
+        }
     }
 
     /// Stops the server gracefully and hands back its database, for a restart.
@@ -214,9 +230,33 @@ impl TestApp {
         body
     }
 
-    /// A fresh connection to the store behind this server (the same database).
+    /// The server's own store (as its connectors use it).
     pub async fn store(&self) -> curbside_store::Store {
-        curbside_store::Store::connect(&self.db.url).await.expect("store")
+        self.server_store.clone()
+    }
+
+    /// Posts a webhook body as Meta does: signed with the app secret over the exact bytes.
+    pub async fn webhook(&self, body: &[u8]) -> (u16, String) {
+        let signature = curbside_meta::sign_body(APP_SECRET.as_bytes(), body);
+        self.webhook_with(body, Some(&signature)).await
+    }
+
+    pub async fn webhook_with(&self, body: &[u8], signature: Option<&str>) -> (u16, String) {
+        let mut req = self.http.post(self.url("/webhooks/meta")).header("content-type", "application/json").body(body.to_vec());
+        if let Some(sig) = signature {
+            req = req.header("x-hub-signature-256", sig);
+        }
+        let resp = req.send().await.expect("webhook request");
+        let status = resp.status().as_u16();
+        (status, resp.text().await.unwrap_or_default())
+    }
+
+    /// Every question of a session, as the staff API lists them.
+    pub async fn questions(&mut self, session: i64) -> Vec<Value> {
+        let admin = self.admin().await;
+        let (status, body) = self.call("GET", &format!("/api/sessions/{session}/questions"), Some(&admin), None).await;
+        assert_eq!(status, 200, "{body}");
+        body["questions"].as_array().cloned().unwrap_or_default()
     }
 
     pub async fn ws(&self, token: Option<&str>) -> WsClient {
