@@ -44,7 +44,8 @@ pub struct TestDb {
 }
 
 pub fn postgres_admin_url() -> String {
-    std::env::var("CURBSIDE_TEST_POSTGRES_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
+    std::env::var("CURBSIDE_TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
 }
 
 impl TestDb {
@@ -61,7 +62,10 @@ impl TestDb {
                 let mut conn = sqlx::PgConnection::connect(&admin).await.unwrap_or_else(|e| {
                     panic!("PostgreSQL is required for this test and does not answer at {admin}: {e}. Start it (see .ci/run) or set CURBSIDE_TEST_POSTGRES_URL.")
                 });
-                sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut conn).await.expect("CREATE DATABASE");
+                sqlx::query(&format!("CREATE DATABASE {name}"))
+                    .execute(&mut conn)
+                    .await
+                    .expect("CREATE DATABASE");
                 let _ = conn.close().await;
                 let url = match admin.rfind('/') {
                     Some(i) => format!("{}/{name}", &admin[..i]),
@@ -80,7 +84,9 @@ impl TestDb {
     pub async fn drop_now(&mut self) {
         if let Some((admin, name)) = self.pg.take() {
             if let Ok(mut conn) = sqlx::PgConnection::connect(&admin).await {
-                let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&mut conn).await;
+                let _ = sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                    .execute(&mut conn)
+                    .await;
             }
         }
     }
@@ -89,7 +95,8 @@ impl TestDb {
 fn hex_suffix() -> String {
     use std::sync::atomic::{AtomicU64, Ordering};
     static N: AtomicU64 = AtomicU64::new(0);
-    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);
+    let nanos =
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);
     format!("{:x}_{}_{}", nanos, std::process::id(), N.fetch_add(1, Ordering::Relaxed))
 }
 
@@ -128,7 +135,8 @@ impl TestApp {
         let task = tokio::spawn(app.run(async move {
             let _ = rx.await;
         }));
-        let http = reqwest::Client::builder().timeout(Duration::from_secs(20)).no_proxy().build().expect("client");
+        let http =
+            reqwest::Client::builder().timeout(Duration::from_secs(20)).no_proxy().build().expect("client");
         TestApp {
             port,
             base: format!("http://127.0.0.1:{port}"),
@@ -144,7 +152,10 @@ impl TestApp {
     /// Stops the server gracefully and hands back its database, for a restart.
     pub async fn stop(mut self) -> TestDb {
         self.shutdown().await;
-        std::mem::replace(&mut self.db, TestDb { url: String::new(), backend: Backend::Sqlite, _dir: None, pg: None })
+        std::mem::replace(
+            &mut self.db,
+            TestDb { url: String::new(), backend: Backend::Sqlite, _dir: None, pg: None },
+        )
     }
 
     async fn shutdown(&mut self) {
@@ -170,7 +181,13 @@ impl TestApp {
     }
 
     pub async fn login(&self, email: &str, password: &str) -> String {
-        let resp = self.http.post(self.url("/api/login")).json(&json!({"email": email, "password": password})).send().await.expect("login");
+        let resp = self
+            .http
+            .post(self.url("/api/login"))
+            .json(&json!({"email": email, "password": password}))
+            .send()
+            .await
+            .expect("login");
         assert_eq!(resp.status(), 200, "login as {email}");
         let body: Value = resp.json().await.expect("login JSON");
         body["token"].as_str().expect("a token").to_owned()
@@ -188,17 +205,28 @@ impl TestApp {
         let admin = self.admin().await;
         let email = format!("{}-{}@curbside.test", role.as_str(), hex_suffix());
         let (status, body) = self
-            .call("POST", "/api/users", Some(&admin), Some(json!({
-                "email": email, "name": format!("Test {}", role.as_str()), "role": role.as_str(),
-                "credentials": "MD, Cardiology", "password": STAFF_PASSWORD
-            })))
+            .call(
+                "POST",
+                "/api/users",
+                Some(&admin),
+                Some(json!({
+                    "email": email, "name": format!("Test {}", role.as_str()), "role": role.as_str(),
+                    "credentials": "MD, Cardiology", "password": STAFF_PASSWORD
+                })),
+            )
             .await;
         assert_eq!(status, 201, "create {role} account: {body}");
         self.login(&email, STAFF_PASSWORD).await
     }
 
     /// One JSON request; returns the status and the body (JSON, or a string for non-JSON).
-    pub async fn call(&self, method: &str, path: &str, token: Option<&str>, body: Option<Value>) -> (u16, Value) {
+    pub async fn call(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> (u16, Value) {
         let method = reqwest::Method::from_bytes(method.as_bytes()).expect("method");
         let mut req = self.http.request(method, self.url(path));
         if let Some(t) = token {
@@ -242,7 +270,11 @@ impl TestApp {
     }
 
     pub async fn webhook_with(&self, body: &[u8], signature: Option<&str>) -> (u16, String) {
-        let mut req = self.http.post(self.url("/webhooks/meta")).header("content-type", "application/json").body(body.to_vec());
+        let mut req = self
+            .http
+            .post(self.url("/webhooks/meta"))
+            .header("content-type", "application/json")
+            .body(body.to_vec());
         if let Some(sig) = signature {
             req = req.header("x-hub-signature-256", sig);
         }
@@ -254,7 +286,8 @@ impl TestApp {
     /// Every question of a session, as the staff API lists them.
     pub async fn questions(&mut self, session: i64) -> Vec<Value> {
         let admin = self.admin().await;
-        let (status, body) = self.call("GET", &format!("/api/sessions/{session}/questions"), Some(&admin), None).await;
+        let (status, body) =
+            self.call("GET", &format!("/api/sessions/{session}/questions"), Some(&admin), None).await;
         assert_eq!(status, 200, "{body}");
         body["questions"].as_array().cloned().unwrap_or_default()
     }

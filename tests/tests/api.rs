@@ -9,7 +9,8 @@ fn id(v: &Value) -> i64 {
 }
 
 async fn questions(app: &TestApp, token: &str, session: i64) -> Vec<Value> {
-    let (status, body) = app.call("GET", &format!("/api/sessions/{session}/questions"), Some(token), None).await;
+    let (status, body) =
+        app.call("GET", &format!("/api/sessions/{session}/questions"), Some(token), None).await;
     assert_eq!(status, 200, "{body}");
     body["questions"].as_array().cloned().unwrap_or_default()
 }
@@ -30,44 +31,97 @@ async fn question_moves_from_new_to_answered_and_refuses_illegal_steps(backend: 
     let (q1, q2, q3) = (id(&qs[0]), id(&qs[1]), id(&qs[2]));
 
     // Illegal before approval.
-    let (status, body) = app.call("POST", &format!("/api/questions/{q1}/on-air"), Some(&specialist), None).await;
+    let (status, body) =
+        app.call("POST", &format!("/api/questions/{q1}/on-air"), Some(&specialist), None).await;
     assert_eq!(status, 409, "{body}");
-    assert_eq!(body["message"], "cannot put on air a question that is new: a moderator must approve it first");
+    assert_eq!(
+        body["message"],
+        "cannot put on air a question that is new: a moderator must approve it first"
+    );
 
     let (status, body) = app
-        .call("POST", &format!("/api/questions/{q1}/approve"), Some(&moderator), Some(json!({"public_text": "What lowers LDL?"})))
+        .call(
+            "POST",
+            &format!("/api/questions/{q1}/approve"),
+            Some(&moderator),
+            Some(json!({"public_text": "What lowers LDL?"})),
+        )
         .await;
-    assert_eq!((status, body["state"].clone(), body["public_text"].clone()), (200, json!("approved"), json!("What lowers LDL?")));
-    let (status, body) = app.call("POST", &format!("/api/questions/{q1}/approve"), Some(&moderator), Some(json!({}))).await;
+    assert_eq!(
+        (status, body["state"].clone(), body["public_text"].clone()),
+        (200, json!("approved"), json!("What lowers LDL?"))
+    );
+    let (status, body) =
+        app.call("POST", &format!("/api/questions/{q1}/approve"), Some(&moderator), Some(json!({}))).await;
     assert_eq!(status, 409);
-    assert!(body["message"].as_str().unwrap_or_default().starts_with("cannot approve a question that is approved"), "{body}");
+    assert!(
+        body["message"]
+            .as_str()
+            .unwrap_or_default()
+            .starts_with("cannot approve a question that is approved"),
+        "{body}"
+    );
 
-    let (status, _) = app.call("POST", &format!("/api/questions/{q2}/merge"), Some(&moderator), Some(json!({"into": q1}))).await;
+    let (status, _) = app
+        .call("POST", &format!("/api/questions/{q2}/merge"), Some(&moderator), Some(json!({"into": q1})))
+        .await;
     assert_eq!(status, 200);
-    let (status, body) = app.call("POST", &format!("/api/questions/{q3}/reject"), Some(&moderator), Some(json!({"reason": "off topic"}))).await;
+    let (status, body) = app
+        .call(
+            "POST",
+            &format!("/api/questions/{q3}/reject"),
+            Some(&moderator),
+            Some(json!({"reason": "off topic"})),
+        )
+        .await;
     assert_eq!((status, body["state"].clone()), (200, json!("rejected")));
     let (status, _) = app.call("POST", &format!("/api/questions/{q3}/approve"), Some(&moderator), None).await;
     assert_eq!(status, 409);
 
     for step in ["on-air", "off-air", "on-air"] {
-        let (status, body) = app.call("POST", &format!("/api/questions/{q1}/{step}"), Some(&specialist), None).await;
+        let (status, body) =
+            app.call("POST", &format!("/api/questions/{q1}/{step}"), Some(&specialist), None).await;
         assert_eq!(status, 200, "{step}: {body}");
     }
-    let (status, body) = app.call("POST", &format!("/api/questions/{q1}/answer"), Some(&specialist), Some(json!({"text": "Soluble fibre."}))).await;
+    let (status, body) = app
+        .call(
+            "POST",
+            &format!("/api/questions/{q1}/answer"),
+            Some(&specialist),
+            Some(json!({"text": "Soluble fibre."})),
+        )
+        .await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["state"], "answered");
     assert_eq!(body["asked_by_count"], 2);
     assert_eq!(body["answer"]["answered_by"]["credentials"], "MD, Cardiology");
-    let (status, _) = app.call("POST", &format!("/api/questions/{q1}/answer"), Some(&specialist), Some(json!({"text": "again"}))).await;
+    let (status, _) = app
+        .call(
+            "POST",
+            &format!("/api/questions/{q1}/answer"),
+            Some(&specialist),
+            Some(json!({"text": "again"})),
+        )
+        .await;
     assert_eq!(status, 409);
-    let (status, body) = app.call("POST", &format!("/api/questions/{q1}/correct"), Some(&specialist), Some(json!({"text": "Soluble fibre, e.g. oats."}))).await;
+    let (status, body) = app
+        .call(
+            "POST",
+            &format!("/api/questions/{q1}/correct"),
+            Some(&specialist),
+            Some(json!({"text": "Soluble fibre, e.g. oats."})),
+        )
+        .await;
     assert_eq!((status, body["state"].clone()), (200, json!("corrected")));
     assert_eq!(body["answer"]["history"][0]["text"], "Soluble fibre.");
 
     // The queue filter and its refusal of unknown states.
-    let (status, body) = app.call("GET", &format!("/api/sessions/{sid}/questions?state=merged"), Some(&moderator), None).await;
+    let (status, body) =
+        app.call("GET", &format!("/api/sessions/{sid}/questions?state=merged"), Some(&moderator), None).await;
     assert_eq!((status, body["questions"].as_array().map(Vec::len)), (200, Some(1)));
-    let (status, body) = app.call("GET", &format!("/api/sessions/{sid}/questions?state=pending"), Some(&moderator), None).await;
+    let (status, body) = app
+        .call("GET", &format!("/api/sessions/{sid}/questions?state=pending"), Some(&moderator), None)
+        .await;
     assert_eq!(status, 400, "{body}");
     app.finish().await;
 }
@@ -145,7 +199,12 @@ async fn malformed_input_gets_a_clear_4xx(backend: Backend) {
     let mut app = TestApp::spawn(backend).await;
     let admin = app.admin().await;
     let raw = |body: &'static str, ctype: &'static str| {
-        app.http.post(app.url("/api/sessions")).bearer_auth(&admin).header("content-type", ctype).body(body).send()
+        app.http
+            .post(app.url("/api/sessions"))
+            .bearer_auth(&admin)
+            .header("content-type", ctype)
+            .body(body)
+            .send()
     };
     let resp = raw("{\"title\": ", "application/json").await.expect("send");
     assert_eq!(resp.status(), 400);
@@ -158,11 +217,20 @@ async fn malformed_input_gets_a_clear_4xx(backend: Backend) {
     let resp = raw("\u{0}\u{1}", "application/json").await.expect("send");
     assert!(resp.status().is_client_error());
     let big = "x".repeat(200 * 1024);
-    let resp = app.http.post(app.url("/api/sessions")).bearer_auth(&admin).json(&json!({"title": big})).send().await.expect("send");
+    let resp = app
+        .http
+        .post(app.url("/api/sessions"))
+        .bearer_auth(&admin)
+        .json(&json!({"title": big}))
+        .send()
+        .await
+        .expect("send");
     assert_eq!(resp.status(), 413);
     let (status, body) = app.call("POST", "/api/sessions", Some(&admin), Some(json!({"title": "   "}))).await;
     assert_eq!((status, body["message"].clone()), (422, json!("`title` must not be empty")));
-    let (status, body) = app.call("POST", "/api/sessions", Some(&admin), Some(json!({"title": "x", "slug": "Bad Slug"}))).await;
+    let (status, body) = app
+        .call("POST", "/api/sessions", Some(&admin), Some(json!({"title": "x", "slug": "Bad Slug"})))
+        .await;
     assert_eq!(status, 422, "{body}");
     let (status, body) = app
         .call("POST", "/api/sessions", Some(&admin), Some(json!({"title": "x", "sources": [{"platform": "facebook", "page_id": "abc", "live_video_id": "1", "access_token": "t"}]})))
@@ -188,7 +256,8 @@ async fn probes_metrics_openapi_and_security_headers(backend: Backend) {
     assert_eq!(app.http.get(app.url("/readyz")).send().await.expect("readyz").status(), 200);
     let (status, _) = app.call("GET", "/api/sessions", None, None).await;
     assert_eq!(status, 401);
-    let metrics = app.http.get(app.url("/metrics")).send().await.expect("metrics").text().await.expect("text");
+    let metrics =
+        app.http.get(app.url("/metrics")).send().await.expect("metrics").text().await.expect("text");
     assert!(metrics.contains("# TYPE curbside_http_requests"), "{metrics}");
     assert!(metrics.contains("route=\"/api/sessions\""), "{metrics}");
     assert!(metrics.contains("curbside_db_seconds"), "{metrics}");
@@ -218,7 +287,11 @@ async fn cookie_sign_in_needs_the_csrf_token_for_writes(backend: Backend) {
     let get = app.http.get(app.url("/api/me")).header("cookie", &session_cookie).send().await.expect("me");
     assert_eq!(get.status(), 200);
     let post = |csrf: Option<&str>| {
-        let mut r = app.http.post(app.url("/api/sessions")).header("cookie", &session_cookie).json(&json!({"title": "By cookie"}));
+        let mut r = app
+            .http
+            .post(app.url("/api/sessions"))
+            .header("cookie", &session_cookie)
+            .json(&json!({"title": "By cookie"}));
         if let Some(c) = csrf {
             r = r.header("x-csrf-token", c);
         }
@@ -234,11 +307,25 @@ async fn repeated_wrong_passwords_are_rate_limited(backend: Backend) {
     let app = TestApp::spawn(backend).await;
     let mut statuses = Vec::new();
     for _ in 0..6 {
-        let (status, _) = app.call("POST", "/api/login", None, Some(json!({"email": ADMIN_EMAIL, "password": "wrong-password!"}))).await;
+        let (status, _) = app
+            .call(
+                "POST",
+                "/api/login",
+                None,
+                Some(json!({"email": ADMIN_EMAIL, "password": "wrong-password!"})),
+            )
+            .await;
         statuses.push(status);
     }
     assert_eq!(statuses, [401, 401, 401, 401, 401, 429]);
-    let (status, _) = app.call("POST", "/api/login", None, Some(json!({"email": "nobody@x.test", "password": "whatever-it-is"}))).await;
+    let (status, _) = app
+        .call(
+            "POST",
+            "/api/login",
+            None,
+            Some(json!({"email": "nobody@x.test", "password": "whatever-it-is"})),
+        )
+        .await;
     assert_eq!(status, 401, "other accounts are not locked out");
     app.finish().await;
 }

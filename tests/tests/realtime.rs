@@ -6,7 +6,12 @@ use futures_util::StreamExt;
 use serde_json::{json, Value};
 use std::time::Duration;
 
-async fn subscribe(ws: &mut curbside_tests::WsClient, session: i64, audience: &str, since: Option<i64>) -> Value {
+async fn subscribe(
+    ws: &mut curbside_tests::WsClient,
+    session: i64,
+    audience: &str,
+    since: Option<i64>,
+) -> Value {
     let mut frame = json!({"type": "subscribe", "session_id": session, "audience": audience});
     if let Some(s) = since {
         frame["since"] = json!(s);
@@ -36,7 +41,8 @@ async fn staff_client_resumes_after_a_disconnect_with_exactly_the_missed_events(
 
     // While the client is away: five more changes.
     ingest(&store, sid, "missed", 4).await;
-    let (_, page) = app.call("GET", &format!("/api/sessions/{sid}/questions?state=new"), Some(&token), None).await;
+    let (_, page) =
+        app.call("GET", &format!("/api/sessions/{sid}/questions?state=new"), Some(&token), None).await;
     let first = page["questions"][0]["id"].as_i64().expect("question id");
     let (status, _) = app.call("POST", &format!("/api/questions/{first}/approve"), Some(&token), None).await;
     assert_eq!(status, 200);
@@ -151,11 +157,30 @@ async fn public_sse_stream_resumes_from_last_event_id_and_carries_no_commenter_d
     let (_, page) = app.call("GET", &format!("/api/sessions/{sid}/questions"), Some(&specialist), None).await;
     let qid = page["questions"][0]["id"].as_i64().expect("qid");
     let admin = app.admin().await;
-    app.call("POST", &format!("/api/questions/{qid}/approve"), Some(&admin), Some(json!({"public_text": "Is salt bad for my heart?"}))).await;
-    let (status, _) = app.call("POST", &format!("/api/questions/{qid}/answer"), Some(&specialist), Some(json!({"text": "Less salt lowers blood pressure."}))).await;
+    app.call(
+        "POST",
+        &format!("/api/questions/{qid}/approve"),
+        Some(&admin),
+        Some(json!({"public_text": "Is salt bad for my heart?"})),
+    )
+    .await;
+    let (status, _) = app
+        .call(
+            "POST",
+            &format!("/api/questions/{qid}/answer"),
+            Some(&specialist),
+            Some(json!({"text": "Less salt lowers blood pressure."})),
+        )
+        .await;
     assert_eq!(status, 200);
 
-    let resp = app.http.get(app.url(&format!("/s/{slug}/events"))).header("last-event-id", "0").send().await.expect("sse");
+    let resp = app
+        .http
+        .get(app.url(&format!("/s/{slug}/events")))
+        .header("last-event-id", "0")
+        .send()
+        .await
+        .expect("sse");
     assert_eq!(resp.status(), 200);
     assert_eq!(resp.headers()["content-type"], "text/event-stream");
     let msgs = sse_messages(resp, 2).await;
@@ -170,8 +195,11 @@ async fn public_sse_stream_resumes_from_last_event_id_and_carries_no_commenter_d
     assert!(!text.contains("Viewer") && !text.contains("user-"), "commenter data leaked: {text}");
 
     // Resuming after the entry: only what comes next (the session ending).
-    let resp = app.http.get(app.url(&format!("/s/{slug}/events?since={entry_offset}"))).send().await.expect("sse");
-    let (status, _) = app.call("PATCH", &format!("/api/sessions/{sid}"), Some(&admin), Some(json!({"status": "ended"}))).await;
+    let resp =
+        app.http.get(app.url(&format!("/s/{slug}/events?since={entry_offset}"))).send().await.expect("sse");
+    let (status, _) = app
+        .call("PATCH", &format!("/api/sessions/{sid}"), Some(&admin), Some(json!({"status": "ended"})))
+        .await;
     assert_eq!(status, 200);
     let msgs = sse_messages(resp, 1).await;
     assert!(msgs[0].0.expect("id") > entry_offset);

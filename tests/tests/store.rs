@@ -15,7 +15,13 @@ async fn fresh(backend: Backend) -> (Store, TestDb) {
 async fn session(store: &Store) -> SessionId {
     store
         .create_session(
-            NewSession { title: "Heart health".into(), slug: None, disclaimer: None, sources: vec![], specialists: vec![] },
+            NewSession {
+                title: "Heart health".into(),
+                slug: None,
+                disclaimer: None,
+                sources: vec![],
+                specialists: vec![],
+            },
             &Actor::system("test"),
         )
         .await
@@ -38,7 +44,10 @@ async fn specialist(store: &Store) -> Actor {
 }
 
 fn rand_suffix() -> u64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos() as u64).unwrap_or(0)
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos() as u64)
+        .unwrap_or(0)
 }
 
 fn comment(session: SessionId, id: &str, author: &str, text: &str) -> IncomingComment {
@@ -57,7 +66,13 @@ fn comment(session: SessionId, id: &str, author: &str, text: &str) -> IncomingCo
 }
 
 async fn staff_offsets(store: &Store, s: SessionId) -> Vec<i64> {
-    store.events_after(s, EventAudience::Staff, Offset::START, 100_000).await.expect("events").iter().map(|e| e.offset.0).collect()
+    store
+        .events_after(s, EventAudience::Staff, Offset::START, 100_000)
+        .await
+        .expect("events")
+        .iter()
+        .map(|e| e.offset.0)
+        .collect()
 }
 
 async fn same_comment_inserted_twice_concurrently_is_stored_once(backend: Backend) {
@@ -66,7 +81,9 @@ async fn same_comment_inserted_twice_concurrently_is_stored_once(backend: Backen
     let tasks: Vec<_> = (0..8)
         .map(|_| {
             let store = store.clone();
-            tokio::spawn(async move { store.ingest_comments(vec![comment(s, "900_1", "Rowan", "Is salt bad?")]).await })
+            tokio::spawn(async move {
+                store.ingest_comments(vec![comment(s, "900_1", "Rowan", "Is salt bad?")]).await
+            })
         })
         .collect();
     let mut stored = 0;
@@ -80,7 +97,10 @@ async fn same_comment_inserted_twice_concurrently_is_stored_once(backend: Backen
     assert_eq!(qs[0].sources.len(), 1);
     // The same comment in one batch twice, and again later: still one.
     let again = store
-        .ingest_comments(vec![comment(s, "900_1", "Rowan", "Is salt bad?"), comment(s, "900_1", "Rowan", "Is salt bad?")])
+        .ingest_comments(vec![
+            comment(s, "900_1", "Rowan", "Is salt bad?"),
+            comment(s, "900_1", "Rowan", "Is salt bad?"),
+        ])
         .await
         .expect("ingest");
     assert_eq!((again.stored, again.duplicates), (0, 2));
@@ -98,7 +118,10 @@ async fn offsets_are_gap_free_under_concurrent_writers(backend: Backend) {
             tokio::spawn(async move {
                 for i in 0..10 {
                     let target = if i % 3 == 0 { other } else { s };
-                    store.ingest_comments(vec![comment(target, &format!("w{w}_{i}"), "A", "q?")]).await.expect("ingest");
+                    store
+                        .ingest_comments(vec![comment(target, &format!("w{w}_{i}"), "A", "q?")])
+                        .await
+                        .expect("ingest");
                 }
             })
         })
@@ -110,7 +133,10 @@ async fn offsets_are_gap_free_under_concurrent_writers(backend: Backend) {
             let mut approved = 0;
             for _ in 0..50 {
                 for q in store.questions(s, Some(QuestionState::New)).await.expect("list") {
-                    match store.act(q.id, Action::Approve { public_text: None }, &Actor::system("mod"), None).await {
+                    match store
+                        .act(q.id, Action::Approve { public_text: None }, &Actor::system("mod"), None)
+                        .await
+                    {
                         Ok(_) => approved += 1,
                         Err(StoreError::Conflict(_)) => {}
                         Err(e) => panic!("approve failed: {e}"),
@@ -143,24 +169,40 @@ async fn answering_publishes_a_public_entry_without_commenter_data(backend: Back
     let (store, mut db) = fresh(backend).await;
     let s = session(&store).await;
     let dr = specialist(&store).await;
-    store.ingest_comments(vec![comment(s, "c1", "Rowan Thistlewood", "Rowan here: what lowers cholesterol?")]).await.expect("ingest");
+    store
+        .ingest_comments(vec![comment(s, "c1", "Rowan Thistlewood", "Rowan here: what lowers cholesterol?")])
+        .await
+        .expect("ingest");
     let q = store.questions(s, None).await.expect("list").remove(0);
     let sys = Actor::system("mod");
-    store.act(q.id, Action::approve(Some("What lowers cholesterol?")).expect("text"), &sys, None).await.expect("approve");
+    store
+        .act(q.id, Action::approve(Some("What lowers cholesterol?")).expect("text"), &sys, None)
+        .await
+        .expect("approve");
     store.act(q.id, Action::PutOnAir, &dr, None).await.expect("on air");
-    let answered = store.act(q.id, Action::answer("Soluble fibre helps.").expect("text"), &dr, None).await.expect("answer");
+    let answered = store
+        .act(q.id, Action::answer("Soluble fibre helps.").expect("text"), &dr, None)
+        .await
+        .expect("answer");
     assert_eq!(answered.state, QuestionState::Answered);
     let a = answered.answer.expect("answer");
-    assert_eq!((a.answered_by.name.as_str(), a.answered_by.credentials.as_str()), ("Dr Ada Lee", "MD, Cardiology"));
+    assert_eq!(
+        (a.answered_by.name.as_str(), a.answered_by.credentials.as_str()),
+        ("Dr Ada Lee", "MD, Cardiology")
+    );
     let public = store.events_after(s, EventAudience::Public, Offset::START, 100).await.expect("public");
-    let entries: Vec<_> = public.iter().filter_map(|e| e.public_json.as_deref()).filter(|j| j.contains("\"entry\"")).collect();
+    let entries: Vec<_> =
+        public.iter().filter_map(|e| e.public_json.as_deref()).filter(|j| j.contains("\"entry\"")).collect();
     assert_eq!(entries.len(), 1, "one public entry: {entries:?}");
     assert!(entries[0].contains("What lowers cholesterol?"));
     for needle in ["Rowan", "Thistlewood", "uid-", "c1", "Rowan here"] {
         assert!(!entries[0].contains(needle), "{needle} leaked: {}", entries[0]);
     }
     // A correction keeps the old text in the history and publishes the new one.
-    let corrected = store.act(q.id, Action::correct("Soluble fibre and exercise help.").expect("text"), &dr, None).await.expect("correct");
+    let corrected = store
+        .act(q.id, Action::correct("Soluble fibre and exercise help.").expect("text"), &dr, None)
+        .await
+        .expect("correct");
     assert_eq!(corrected.state, QuestionState::Corrected);
     let a = corrected.answer.expect("answer");
     assert_eq!(a.text, "Soluble fibre and exercise help.");
@@ -174,7 +216,10 @@ async fn merging_moves_comments_and_adds_up_askers(backend: Backend) {
     let (store, mut db) = fresh(backend).await;
     let s = session(&store).await;
     store
-        .ingest_comments(vec![comment(s, "m1", "A", "Is coffee bad for the heart?"), comment(s, "m2", "B", "coffee and heart??")])
+        .ingest_comments(vec![
+            comment(s, "m1", "A", "Is coffee bad for the heart?"),
+            comment(s, "m2", "B", "coffee and heart??"),
+        ])
         .await
         .expect("ingest");
     let qs = store.questions(s, None).await.expect("list");
@@ -185,10 +230,16 @@ async fn merging_moves_comments_and_adds_up_askers(backend: Backend) {
     assert_eq!(merged.merged_into, Some(keep));
     let target = store.question(keep).await.expect("target");
     assert_eq!(target.asked_by_count, 2);
-    assert_eq!(target.sources.iter().map(|c| c.comment_id.as_str()).collect::<BTreeSet<_>>(), BTreeSet::from(["m1", "m2"]));
+    assert_eq!(
+        target.sources.iter().map(|c| c.comment_id.as_str()).collect::<BTreeSet<_>>(),
+        BTreeSet::from(["m1", "m2"])
+    );
     // Self-merge, merging into a merged question, and acting on a merged one are refused.
-    assert!(matches!(store.act(keep, Action::Merge { into: keep }, &sys, None).await, Err(StoreError::Invalid(_))));
-    let err = store.act(dup, Action::Approve { public_text: None }, &sys, None).await.unwrap_err();
+    assert!(matches!(
+        store.act(keep, Action::Merge { into: keep }, &sys, None).await,
+        Err(StoreError::Invalid(_))
+    ));
+    let err = store.act(dup, Action::Approve { public_text: None }, &sys, None).await.expect_err("must be refused");
     assert!(err.to_string().contains("merged into another question"), "{err}");
     db.drop_now().await;
 }
@@ -200,12 +251,22 @@ async fn stale_versions_and_illegal_moves_are_conflicts(backend: Backend) {
     let q = store.questions(s, None).await.expect("list").remove(0);
     let alice = Actor::staff(UserId(0), "Alice");
     store.act(q.id, Action::Approve { public_text: None }, &alice, Some(q.version)).await.expect("approve");
-    let err = store.act(q.id, Action::Reject { reason: None }, &Actor::system("Bob"), Some(q.version)).await.unwrap_err();
+    let err = store
+        .act(q.id, Action::Reject { reason: None }, &Actor::system("Bob"), Some(q.version))
+        .await
+        .expect_err("must be refused");
     assert!(matches!(&err, StoreError::Conflict(m) if m.contains("by Alice")), "{err}");
-    let err = store.act(q.id, Action::Approve { public_text: None }, &Actor::system("Bob"), None).await.unwrap_err();
-    assert_eq!(err.to_string(), "cannot approve a question that is approved: it is already approved (last change by Alice)");
+    let err = store
+        .act(q.id, Action::Approve { public_text: None }, &Actor::system("Bob"), None)
+        .await
+        .expect_err("must be refused");
+    assert_eq!(
+        err.to_string(),
+        "cannot approve a question that is approved: it is already approved (last change by Alice)"
+    );
     // An answer needs a staff account behind it.
-    let err = store.act(q.id, Action::answer("x").expect("text"), &Actor::system("bot"), None).await.unwrap_err();
+    let err =
+        store.act(q.id, Action::answer("x").expect("text"), &Actor::system("bot"), None).await.expect_err("must be refused");
     assert!(matches!(err, StoreError::Invalid(_)), "{err}");
     db.drop_now().await;
 }

@@ -29,8 +29,10 @@ fn fb_comment(verb: &str, comment: &str, author: &str, message: Option<&str>) ->
 }
 
 fn page_body(changes: Vec<Value>) -> Vec<u8> {
-    serde_json::to_vec(&json!({"object": "page", "entry": [{"id": PAGE, "time": 1_764_000_001, "changes": changes}]}))
-        .expect("json")
+    serde_json::to_vec(
+        &json!({"object": "page", "entry": [{"id": PAGE, "time": 1_764_000_001, "changes": changes}]}),
+    )
+    .expect("json")
 }
 
 fn ig_body(changes: Vec<Value>) -> Vec<u8> {
@@ -57,11 +59,18 @@ async fn handshake_echoes_the_challenge_only_for_the_right_token(backend: Backen
             (resp.status().as_u16(), resp.text().await.unwrap_or_default())
         }
     };
-    let ok = get(format!("hub.mode=subscribe&hub.challenge=1158201444&hub.verify_token={VERIFY_TOKEN}")).await;
+    let ok =
+        get(format!("hub.mode=subscribe&hub.challenge=1158201444&hub.verify_token={VERIFY_TOKEN}")).await;
     assert_eq!(ok, (200, "1158201444".to_owned()));
     assert_eq!(get("hub.mode=subscribe&hub.challenge=1&hub.verify_token=meatyhamhock".into()).await.0, 403);
-    assert_eq!(get(format!("hub.mode=unsubscribe&hub.challenge=1&hub.verify_token={VERIFY_TOKEN}")).await.0, 403);
-    assert_eq!(get(format!("hub_mode=subscribe&hub_challenge=1&hub_verify_token={VERIFY_TOKEN}")).await.0, 403);
+    assert_eq!(
+        get(format!("hub.mode=unsubscribe&hub.challenge=1&hub.verify_token={VERIFY_TOKEN}")).await.0,
+        403
+    );
+    assert_eq!(
+        get(format!("hub_mode=subscribe&hub_challenge=1&hub_verify_token={VERIFY_TOKEN}")).await.0,
+        403
+    );
     assert_eq!(get(String::new()).await.0, 403);
     app.finish().await;
 }
@@ -76,7 +85,8 @@ async fn unsigned_or_wrongly_signed_deliveries_are_refused_and_change_nothing(ba
     assert_eq!(app.webhook_with(&body, Some("sha256=zz")).await.0, 401);
     assert_eq!(app.webhook_with(&body, Some("sha1=0000")).await.0, 401);
     // Signed over other bytes (re-serialised JSON is not the same body).
-    let reserialised = serde_json::to_vec_pretty(&serde_json::from_slice::<Value>(&body).expect("json")).expect("json");
+    let reserialised =
+        serde_json::to_vec_pretty(&serde_json::from_slice::<Value>(&body).expect("json")).expect("json");
     let sig = curbside_meta::sign_body(curbside_tests::APP_SECRET.as_bytes(), &reserialised);
     assert_eq!(app.webhook_with(&body, Some(&sig)).await.0, 401);
     assert!(app.questions(sid).await.is_empty(), "nothing stored");
@@ -110,7 +120,8 @@ async fn bad_bodies_get_a_4xx_and_unknown_objects_an_ignoring_200(backend: Backe
         .expect("send");
     assert_eq!(resp.status(), 413);
     assert!(app.questions(sid).await.is_empty());
-    let metrics = app.http.get(app.url("/metrics")).send().await.expect("metrics").text().await.expect("text");
+    let metrics =
+        app.http.get(app.url("/metrics")).send().await.expect("metrics").text().await.expect("text");
     assert!(metrics.contains("curbside_webhook_bodies_total{outcome=\"malformed\"} 5"), "{metrics}");
     app.finish().await;
 }
@@ -135,8 +146,16 @@ async fn the_same_comment_in_one_body_twice_or_in_two_bodies_is_stored_once(back
 async fn a_thousand_change_batch_is_stored_before_the_200(backend: Backend) {
     let mut app = TestApp::spawn(backend).await;
     let sid = session(&mut app).await;
-    let changes: Vec<Value> =
-        (0..1000).map(|i| fb_comment("add", &format!("{}", 10_000 + i), &format!("{}", 600 + i), Some("How much exercise is enough?"))).collect();
+    let changes: Vec<Value> = (0..1000)
+        .map(|i| {
+            fb_comment(
+                "add",
+                &format!("{}", 10_000 + i),
+                &format!("{}", 600 + i),
+                Some("How much exercise is enough?"),
+            )
+        })
+        .collect();
     let body = page_body(changes);
     let started = Instant::now();
     let (status, _) = app.webhook(&body).await;
@@ -144,7 +163,10 @@ async fn a_thousand_change_batch_is_stored_before_the_200(backend: Backend) {
     assert_eq!(status, 200);
     // Stored before the answer: the list is complete the moment the 200 arrives.
     assert_eq!(app.questions(sid).await.len(), 1000);
-    eprintln!("1000-change webhook ({} KiB) acknowledged in {took:?} on {backend:?} (debug build)", body.len() / 1024);
+    eprintln!(
+        "1000-change webhook ({} KiB) acknowledged in {took:?} on {backend:?} (debug build)",
+        body.len() / 1024
+    );
     // Redelivery of the whole batch stores nothing new.
     assert_eq!(app.webhook(&body).await.0, 200);
     assert_eq!(app.questions(sid).await.len(), 1000);
@@ -155,7 +177,8 @@ async fn edits_removals_and_hides_update_the_question_visibly(backend: Backend) 
     let mut app = TestApp::spawn(backend).await;
     let sid = session(&mut app).await;
     app.webhook(&page_body(vec![fb_comment("add", "1", "555", Some("My BP is 150/90, is that bad?"))])).await;
-    app.webhook(&page_body(vec![fb_comment("add", "2", "556", Some("Call me at 555-0100 about statins"))])).await;
+    app.webhook(&page_body(vec![fb_comment("add", "2", "556", Some("Call me at 555-0100 about statins"))]))
+        .await;
     app.webhook(&page_body(vec![fb_comment("edited", "1", "555", Some("Is a BP of 150/90 bad?"))])).await;
     let qs = app.questions(sid).await;
     assert_eq!(qs[0]["public_text"], "Is a BP of 150/90 bad?", "a new question follows the author's edit");
@@ -173,7 +196,13 @@ async fn edits_removals_and_hides_update_the_question_visibly(backend: Backend) 
     // After a moderator rewords it, an edit no longer changes the public wording.
     let admin = app.admin().await;
     let qid = qs[0]["id"].as_i64().expect("id");
-    app.call("POST", &format!("/api/questions/{qid}/approve"), Some(&admin), Some(json!({"public_text": "What blood pressure is too high?"}))).await;
+    app.call(
+        "POST",
+        &format!("/api/questions/{qid}/approve"),
+        Some(&admin),
+        Some(json!({"public_text": "What blood pressure is too high?"})),
+    )
+    .await;
     app.webhook(&page_body(vec![fb_comment("edited", "1", "555", Some("nvm"))])).await;
     let q = &app.questions(sid).await[0];
     assert_eq!(q["public_text"], "What blood pressure is too high?");
@@ -197,7 +226,12 @@ async fn instagram_live_comments_and_both_id_keys_become_questions(backend: Back
     let obj = variant["value"].as_object_mut().expect("obj");
     obj.remove("id");
     obj.insert("comment_id".into(), json!("179002"));
-    let (status, _) = app.webhook(&ig_body(vec![ig_live_comment("179001", "901", "Is it safe to fly after a stent?"), variant])).await;
+    let (status, _) = app
+        .webhook(&ig_body(vec![
+            ig_live_comment("179001", "901", "Is it safe to fly after a stent?"),
+            variant,
+        ]))
+        .await;
     assert_eq!(status, 200);
     let qs = app.questions(sid).await;
     assert_eq!(qs.len(), 2);
@@ -212,13 +246,23 @@ async fn live_video_status_changes_move_the_session(backend: Backend) {
     let mut app = TestApp::spawn(backend).await;
     let sid = session(&mut app).await;
     let admin = app.admin().await;
-    let status = |s: &str| page_body(vec![json!({"field": "live_videos", "value": {"id": LIVE_VIDEO, "status": s}})]);
+    let status =
+        |s: &str| page_body(vec![json!({"field": "live_videos", "value": {"id": LIVE_VIDEO, "status": s}})]);
     assert_eq!(app.webhook(&status("live")).await.0, 200);
-    assert_eq!(app.call("GET", &format!("/api/sessions/{sid}"), Some(&admin), None).await.1["status"], "live");
+    assert_eq!(
+        app.call("GET", &format!("/api/sessions/{sid}"), Some(&admin), None).await.1["status"],
+        "live"
+    );
     assert_eq!(app.webhook(&status("LIVE_STOPPED")).await.0, 200);
-    assert_eq!(app.call("GET", &format!("/api/sessions/{sid}"), Some(&admin), None).await.1["status"], "ended");
+    assert_eq!(
+        app.call("GET", &format!("/api/sessions/{sid}"), Some(&admin), None).await.1["status"],
+        "ended"
+    );
     assert_eq!(app.webhook(&status("scheduled_canceled")).await.0, 200, "unknown statuses change nothing");
-    assert_eq!(app.call("GET", &format!("/api/sessions/{sid}"), Some(&admin), None).await.1["status"], "ended");
+    assert_eq!(
+        app.call("GET", &format!("/api/sessions/{sid}"), Some(&admin), None).await.1["status"],
+        "ended"
+    );
     app.finish().await;
 }
 
@@ -268,7 +312,9 @@ async fn every_stored_meta_fixture_is_accepted_and_only_comments_become_question
         let (page, video) = post.split_once('_').expect("page_video");
         sources.push(json!({"platform": "facebook", "page_id": page, "live_video_id": format!("{}", 9_000 + i), "video_id": video, "access_token": "t"}));
     }
-    let (status, s) = app.call("POST", "/api/sessions", Some(&admin), Some(json!({"title": "Fixtures", "sources": sources}))).await;
+    let (status, s) = app
+        .call("POST", "/api/sessions", Some(&admin), Some(json!({"title": "Fixtures", "sources": sources})))
+        .await;
     assert_eq!(status, 201, "{s}");
     let sid = s["id"].as_i64().expect("id");
 

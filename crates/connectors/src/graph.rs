@@ -2,8 +2,8 @@
 //! envelope and usage headers read on every answer. Tokens never reach a log or an error text.
 
 use curbside_meta::{
-    appsecret_proof, parse_graph_error, parse_rest_fb_comment_page, parse_rest_ig_comment_page, redact_secrets,
-    CommentPage, ErrorClass, FbRestComment, GraphError, IgRestComment, Usage,
+    appsecret_proof, parse_graph_error, parse_rest_fb_comment_page, parse_rest_ig_comment_page,
+    redact_secrets, CommentPage, ErrorClass, FbRestComment, GraphError, IgRestComment, Usage,
 };
 use std::time::Duration;
 
@@ -84,7 +84,11 @@ impl GraphClient {
             .user_agent(concat!("curbside/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| GraphCallError::Transport(e.to_string()))?;
-        Ok(GraphClient { http, base: base.trim_end_matches('/').to_owned(), app_secret: app_secret.as_bytes().to_vec() })
+        Ok(GraphClient {
+            http,
+            base: base.trim_end_matches('/').to_owned(),
+            app_secret: app_secret.as_bytes().to_vec(),
+        })
     }
 
     fn url(&self, path: &str) -> String {
@@ -95,7 +99,12 @@ impl GraphClient {
         [("access_token", token.to_owned()), ("appsecret_proof", appsecret_proof(&self.app_secret, token))]
     }
 
-    pub async fn get(&self, path: &str, params: &[(&str, &str)], token: &str) -> Result<GraphAnswer, GraphCallError> {
+    pub async fn get(
+        &self,
+        path: &str,
+        params: &[(&str, &str)],
+        token: &str,
+    ) -> Result<GraphAnswer, GraphCallError> {
         let req = self.http.get(self.url(path)).query(params).query(&self.auth(token));
         self.send(req).await
     }
@@ -103,7 +112,8 @@ impl GraphClient {
     /// Follows a `paging.next` URL. It must point at the configured Graph host (never send a
     /// token elsewhere); the proof is recomputed rather than trusted from the URL.
     pub async fn get_next(&self, next: &str, token: &str) -> Result<GraphAnswer, GraphCallError> {
-        let mut url = url::Url::parse(next).map_err(|e| GraphCallError::Unexpected(format!("bad paging.next: {e}")))?;
+        let mut url =
+            url::Url::parse(next).map_err(|e| GraphCallError::Unexpected(format!("bad paging.next: {e}")))?;
         let base = url::Url::parse(&self.base).map_err(|e| GraphCallError::Unexpected(e.to_string()))?;
         if url.host_str() != base.host_str() || url.port_or_known_default() != base.port_or_known_default() {
             return Err(GraphCallError::Unexpected("paging.next points at another host".into()));
@@ -118,13 +128,23 @@ impl GraphClient {
         self.send(req).await
     }
 
-    pub async fn post(&self, path: &str, form: &[(&str, &str)], token: &str) -> Result<GraphAnswer, GraphCallError> {
+    pub async fn post(
+        &self,
+        path: &str,
+        form: &[(&str, &str)],
+        token: &str,
+    ) -> Result<GraphAnswer, GraphCallError> {
         let mut all: Vec<(&str, String)> = form.iter().map(|(k, v)| (*k, (*v).to_owned())).collect();
         all.extend(self.auth(token));
         self.send(self.http.post(self.url(path)).form(&all)).await
     }
 
-    pub async fn post_json(&self, path: &str, body: &serde_json::Value, token: &str) -> Result<GraphAnswer, GraphCallError> {
+    pub async fn post_json(
+        &self,
+        path: &str,
+        body: &serde_json::Value,
+        token: &str,
+    ) -> Result<GraphAnswer, GraphCallError> {
         let req = self.http.post(self.url(path)).query(&self.auth(token)).json(body);
         self.send(req).await
     }
@@ -179,7 +199,8 @@ impl GraphClient {
             params.push(("since", s));
         }
         let answer = self.get(&format!("{live_video_id}/comments"), &params, token).await?;
-        let page = parse_rest_fb_comment_page(&answer.body).map_err(|e| GraphCallError::Unexpected(e.to_string()))?;
+        let page = parse_rest_fb_comment_page(&answer.body)
+            .map_err(|e| GraphCallError::Unexpected(e.to_string()))?;
         Ok((page, answer.usage))
     }
 
@@ -189,7 +210,8 @@ impl GraphClient {
         token: &str,
     ) -> Result<(CommentPage<FbRestComment>, Option<Usage>), GraphCallError> {
         let answer = self.get_next(next, token).await?;
-        let page = parse_rest_fb_comment_page(&answer.body).map_err(|e| GraphCallError::Unexpected(e.to_string()))?;
+        let page = parse_rest_fb_comment_page(&answer.body)
+            .map_err(|e| GraphCallError::Unexpected(e.to_string()))?;
         Ok((page, answer.usage))
     }
 
@@ -203,16 +225,24 @@ impl GraphClient {
         let answer = match next {
             Some(n) => self.get_next(n, token).await?,
             None => {
-                let fields = [("fields", "id,text,timestamp,username,from,hidden,replies{id,text,timestamp,username,from}")];
+                let fields = [(
+                    "fields",
+                    "id,text,timestamp,username,from,hidden,replies{id,text,timestamp,username,from}",
+                )];
                 self.get(&format!("{media_id}/comments"), &fields, token).await?
             }
         };
-        let page = parse_rest_ig_comment_page(&answer.body).map_err(|e| GraphCallError::Unexpected(e.to_string()))?;
+        let page = parse_rest_ig_comment_page(&answer.body)
+            .map_err(|e| GraphCallError::Unexpected(e.to_string()))?;
         Ok((page, answer.usage))
     }
 
     /// The video behind a live video: webhooks name comments by `{page_id}_{video_id}`.
-    pub async fn live_video_video_id(&self, live_video_id: &str, token: &str) -> Result<String, GraphCallError> {
+    pub async fn live_video_video_id(
+        &self,
+        live_video_id: &str,
+        token: &str,
+    ) -> Result<String, GraphCallError> {
         let answer = self.get(live_video_id, &[("fields", "id,status,video{id}")], token).await?;
         let v: serde_json::Value =
             serde_json::from_slice(&answer.body).map_err(|e| GraphCallError::Unexpected(e.to_string()))?;
@@ -223,7 +253,12 @@ impl GraphClient {
     }
 
     /// A public reply under a Facebook comment; returns the new comment's id.
-    pub async fn fb_reply(&self, comment_id: &str, message: &str, token: &str) -> Result<String, GraphCallError> {
+    pub async fn fb_reply(
+        &self,
+        comment_id: &str,
+        message: &str,
+        token: &str,
+    ) -> Result<String, GraphCallError> {
         let answer = self.post(&format!("{comment_id}/comments"), &[("message", message)], token).await?;
         id_field(&answer.body, "id")
     }
@@ -249,6 +284,10 @@ impl GraphClient {
 }
 
 fn id_field(body: &[u8], field: &str) -> Result<String, GraphCallError> {
-    let v: serde_json::Value = serde_json::from_slice(body).map_err(|e| GraphCallError::Unexpected(e.to_string()))?;
-    v[field].as_str().map(str::to_owned).ok_or_else(|| GraphCallError::Unexpected(format!("no `{field}` in the answer")))
+    let v: serde_json::Value =
+        serde_json::from_slice(body).map_err(|e| GraphCallError::Unexpected(e.to_string()))?;
+    v[field]
+        .as_str()
+        .map(str::to_owned)
+        .ok_or_else(|| GraphCallError::Unexpected(format!("no `{field}` in the answer")))
 }

@@ -31,7 +31,12 @@ struct SourceCache {
 }
 
 impl SourceCache {
-    async fn get(&mut self, store: &Store, platform: Platform, key: &str) -> Result<&[SourceRecord], StoreError> {
+    async fn get(
+        &mut self,
+        store: &Store,
+        platform: Platform,
+        key: &str,
+    ) -> Result<&[SourceRecord], StoreError> {
         let k = (platform, key.to_owned());
         if !self.by_key.contains_key(&k) {
             let found = store.sources_by_match_key(platform, key).await?;
@@ -75,12 +80,22 @@ pub async fn ingest_notification(
                         // An edit of a comment never seen (its `add` was lost) is stored as new.
                         new_comments.push(facebook_comment(source, c));
                         if let Some(text) = &c.message {
-                            changes.push((Platform::Facebook, c.comment_id.clone(), SourceChange::Edited { text: text.clone() }));
+                            changes.push((
+                                Platform::Facebook,
+                                c.comment_id.clone(),
+                                SourceChange::Edited { text: text.clone() },
+                            ));
                         }
                     }
-                    CommentVerb::Remove => changes.push((Platform::Facebook, c.comment_id.clone(), SourceChange::Removed)),
-                    CommentVerb::Hide => changes.push((Platform::Facebook, c.comment_id.clone(), SourceChange::Hidden)),
-                    CommentVerb::Unhide => changes.push((Platform::Facebook, c.comment_id.clone(), SourceChange::Unhidden)),
+                    CommentVerb::Remove => {
+                        changes.push((Platform::Facebook, c.comment_id.clone(), SourceChange::Removed))
+                    }
+                    CommentVerb::Hide => {
+                        changes.push((Platform::Facebook, c.comment_id.clone(), SourceChange::Hidden))
+                    }
+                    CommentVerb::Unhide => {
+                        changes.push((Platform::Facebook, c.comment_id.clone(), SourceChange::Unhidden))
+                    }
                 }
             }
             Change::InstagramComment(c) => {
@@ -94,7 +109,9 @@ pub async fn ingest_notification(
                 };
                 let sources = cache.get(store, Platform::Instagram, media).await?;
                 match sources.first() {
-                    Some(source) if c.author_id.as_deref() == Some(source.owner_id()) => report.self_authored += 1,
+                    Some(source) if c.author_id.as_deref() == Some(source.owner_id()) => {
+                        report.self_authored += 1
+                    }
                     Some(source) => new_comments.push(instagram_comment(source, c)),
                     None => report.unmatched += 1,
                 }
@@ -119,7 +136,11 @@ pub async fn ingest_notification(
 }
 
 /// Moves the sessions listening to a Facebook live video along with its broadcast.
-pub async fn follow_live_status(store: &Store, live_video_id: &str, status: &LiveStatus) -> Result<usize, StoreError> {
+pub async fn follow_live_status(
+    store: &Store,
+    live_video_id: &str,
+    status: &LiveStatus,
+) -> Result<usize, StoreError> {
     let target = match status {
         LiveStatus::Live => SessionStatus::Live,
         s if s.has_ended() => SessionStatus::Ended,

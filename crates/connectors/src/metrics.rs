@@ -45,7 +45,11 @@ impl ConnectorMetrics {
         r.register("comments", "Platform comments seen, by path and result", self.comments.clone());
         r.register("graph_calls", "Graph API calls, by outcome", self.graph_calls.clone());
         r.register("outbox_attempts", "Outbox delivery attempts, by outcome", self.outbox.clone());
-        r.register("source_usage_percent", "Platform-reported usage of each source's budget", self.source_usage.clone());
+        r.register(
+            "source_usage_percent",
+            "Platform-reported usage of each source's budget",
+            self.source_usage.clone(),
+        );
     }
 
     pub fn webhook(&self, outcome: &str) {
@@ -61,11 +65,16 @@ impl ConnectorMetrics {
     }
 
     pub fn record_ingest(&self, via: &str, r: &IngestReport) {
-        for (result, n) in
-            [("stored", r.stored), ("duplicate", r.duplicates), ("self_authored", r.self_authored), ("unmatched", r.unmatched)]
-        {
+        for (result, n) in [
+            ("stored", r.stored),
+            ("duplicate", r.duplicates),
+            ("self_authored", r.self_authored),
+            ("unmatched", r.unmatched),
+        ] {
             if n > 0 {
-                self.comments.get_or_create(&ViaLabels { via: via.to_owned(), result: result.to_owned() }).inc_by(n as u64);
+                self.comments
+                    .get_or_create(&ViaLabels { via: via.to_owned(), result: result.to_owned() })
+                    .inc_by(n as u64);
             }
         }
     }

@@ -58,10 +58,16 @@ impl OutboxWorker {
         for item in self.store.unfinished_outbox().await? {
             let outcome = match self.already_done(&item).await {
                 Some(result_id) => {
-                    tracing::info!(outbox_id = item.id, "an interrupted reply had reached the platform; recorded once");
+                    tracing::info!(
+                        outbox_id = item.id,
+                        "an interrupted reply had reached the platform; recorded once"
+                    );
                     OutboxOutcome::Sent { result_id: Some(result_id) }
                 }
-                None => OutboxOutcome::Retry { error: "interrupted; retrying".into(), at: curbside_store::now_millis() },
+                None => OutboxOutcome::Retry {
+                    error: "interrupted; retrying".into(),
+                    at: curbside_store::now_millis(),
+                },
             };
             self.store.finish_outbox(item.id, outcome).await?;
         }
@@ -80,11 +86,18 @@ impl OutboxWorker {
         let SourceSpec::Facebook { page_id, .. } = source else { return None };
         let answer = self
             .graph
-            .get(&format!("{}/comments", item.target_id), &[("fields", "id,from{id}"), ("filter", "stream")], &token)
+            .get(
+                &format!("{}/comments", item.target_id),
+                &[("fields", "id,from{id}"), ("filter", "stream")],
+                &token,
+            )
             .await
             .ok()?;
         let page = curbside_meta::parse_rest_fb_comment_page(&answer.body).ok()?;
-        page.comments.into_iter().find(|c| c.author_id.as_deref() == Some(page_id.as_str())).map(|c| c.comment_id)
+        page.comments
+            .into_iter()
+            .find(|c| c.author_id.as_deref() == Some(page_id.as_str()))
+            .map(|c| c.comment_id)
     }
 
     async fn source_for(&self, session: &Session, platform: Platform) -> Option<(SourceSpec, String)> {
@@ -121,7 +134,8 @@ impl OutboxWorker {
             .ok_or_else(|| failed(format!("the session has no {} source", item.platform)))?;
         let result = match (item.kind, &spec) {
             (OutboxKind::Reply, SourceSpec::Facebook { .. }) => {
-                let message = compose_reply(item, &session, &self.public_url, ReplyLimit::Chars(FB_REPLY_MAX_CHARS));
+                let message =
+                    compose_reply(item, &session, &self.public_url, ReplyLimit::Chars(FB_REPLY_MAX_CHARS));
                 self.graph.fb_reply(&item.target_id, &message, &token).await.map(Some)
             }
             (OutboxKind::PrivateReply, SourceSpec::Instagram { ig_user_id, .. }) => {
@@ -131,13 +145,18 @@ impl OutboxWorker {
                             .into(),
                     });
                 }
-                let text = compose_reply(item, &session, &self.public_url, ReplyLimit::Bytes(IG_REPLY_MAX_BYTES));
+                let text =
+                    compose_reply(item, &session, &self.public_url, ReplyLimit::Bytes(IG_REPLY_MAX_BYTES));
                 self.graph.ig_private_reply(ig_user_id, &item.target_id, &text, &token).await.map(Some)
             }
-            (OutboxKind::Hide, spec) => {
-                self.graph.hide(matches!(spec, SourceSpec::Instagram { .. }), &item.target_id, &token).await.map(|()| None)
+            (OutboxKind::Hide, spec) => self
+                .graph
+                .hide(matches!(spec, SourceSpec::Instagram { .. }), &item.target_id, &token)
+                .await
+                .map(|()| None),
+            (kind, _) => {
+                return Err(failed(format!("{} is not possible on {}", kind.as_str(), item.platform)))
             }
-            (kind, _) => return Err(failed(format!("{} is not possible on {}", kind.as_str(), item.platform))),
         };
         result.map_err(|e| classify_outcome(item, &e))
     }
@@ -145,7 +164,9 @@ impl OutboxWorker {
 
 fn classify_outcome(item: &OutboxItem, e: &GraphCallError) -> OutboxOutcome {
     let error = e.to_string();
-    if item.kind == OutboxKind::PrivateReply && e.code().is_some_and(|(_, sub)| sub == Some(ALREADY_REPLIED_SUBCODE)) {
+    if item.kind == OutboxKind::PrivateReply
+        && e.code().is_some_and(|(_, sub)| sub == Some(ALREADY_REPLIED_SUBCODE))
+    {
         // The reply exists already (an interrupted earlier attempt got through).
         return OutboxOutcome::Sent { result_id: None };
     }
@@ -156,7 +177,9 @@ fn classify_outcome(item: &OutboxItem, e: &GraphCallError) -> OutboxOutcome {
     match e.class() {
         ErrorClass::Throttled | ErrorClass::Transient if item.attempts < MAX_ATTEMPTS => {
             let regain = e.usage().and_then(|u| u.regain_after).filter(|d| !d.is_zero());
-            retry_at(regain.unwrap_or_else(|| Duration::from_secs(2u64.pow(item.attempts.clamp(0, 6) as u32))))
+            retry_at(
+                regain.unwrap_or_else(|| Duration::from_secs(2u64.pow(item.attempts.clamp(0, 6) as u32))),
+            )
         }
         ErrorClass::Blocked if item.attempts < MAX_ATTEMPTS => retry_at(Duration::from_secs(15 * 60)),
         _ => OutboxOutcome::Failed { error },
@@ -174,7 +197,8 @@ enum ReplyLimit {
 fn compose_reply(item: &OutboxItem, session: &Session, public_url: &str, limit: ReplyLimit) -> String {
     let answer = item.text.as_deref().unwrap_or_default().trim();
     let anchor = item.question_id.map(|q| format!("#q{q}")).unwrap_or_default();
-    let tail = format!("\n\n{}\n\nFull Q&A: {public_url}/s/{}{anchor}", session.disclaimer.trim(), session.slug);
+    let tail =
+        format!("\n\n{}\n\nFull Q&A: {public_url}/s/{}{anchor}", session.disclaimer.trim(), session.slug);
     let fits = |s: &str| match limit {
         ReplyLimit::Chars(n) => s.chars().count() + tail.chars().count() <= n,
         ReplyLimit::Bytes(n) => s.len() + tail.len() <= n,
@@ -237,8 +261,12 @@ mod tests {
 
     #[test]
     fn a_reply_carries_answer_disclaimer_and_link() {
-        let r = compose_reply(&item("Oats help."), &session(), "https://qa.example.org", ReplyLimit::Chars(2000));
-        assert_eq!(r, "Oats help.\n\nGeneral information only.\n\nFull Q&A: https://qa.example.org/s/heart#q7");
+        let r =
+            compose_reply(&item("Oats help."), &session(), "https://qa.example.org", ReplyLimit::Chars(2000));
+        assert_eq!(
+            r,
+            "Oats help.\n\nGeneral information only.\n\nFull Q&A: https://qa.example.org/s/heart#q7"
+        );
     }
 
     #[test]

@@ -53,8 +53,10 @@ pub fn spawn_pollers(
             match store.live_sources().await {
                 Ok(sources) => {
                     for source in sources {
-                        let stopped =
-                            matches!(source.state, SourceState::NeedsReauth | SourceState::PermissionDenied | SourceState::Stopped);
+                        let stopped = matches!(
+                            source.state,
+                            SourceState::NeedsReauth | SourceState::PermissionDenied | SourceState::Stopped
+                        );
                         if stopped || running.contains_key(&source.id) {
                             continue;
                         }
@@ -133,7 +135,8 @@ impl SourcePoller {
                             return;
                         }
                         ErrorClass::PermissionDenied => {
-                            self.health(&mut recorded, SourceState::PermissionDenied, Some(&message), usage).await;
+                            self.health(&mut recorded, SourceState::PermissionDenied, Some(&message), usage)
+                                .await;
                             return;
                         }
                         ErrorClass::InvalidRequest => {
@@ -204,11 +207,18 @@ impl SourcePoller {
                 }
                 self.facebook_round(source, page_id, live_video_id).await
             }
-            SourceSpec::Instagram { ig_user_id, media_id } => self.instagram_round(source, ig_user_id, media_id).await,
+            SourceSpec::Instagram { ig_user_id, media_id } => {
+                self.instagram_round(source, ig_user_id, media_id).await
+            }
         }
     }
 
-    async fn facebook_round(&self, source: &SourceRecord, page_id: &str, live_video_id: &str) -> Result<Round, GraphCallError> {
+    async fn facebook_round(
+        &self,
+        source: &SourceRecord,
+        page_id: &str,
+        live_video_id: &str,
+    ) -> Result<Round, GraphCallError> {
         let token = &source.access_token;
         // One second of overlap: comments written in the same second as the last one seen are
         // fetched again and deduped, never missed.
@@ -260,7 +270,12 @@ impl SourcePoller {
         Ok(Round { report, usage })
     }
 
-    async fn instagram_round(&self, source: &SourceRecord, ig_user_id: &str, media_id: &str) -> Result<Round, GraphCallError> {
+    async fn instagram_round(
+        &self,
+        source: &SourceRecord,
+        ig_user_id: &str,
+        media_id: &str,
+    ) -> Result<Round, GraphCallError> {
         let token = &source.access_token;
         let mut comments = Vec::new();
         let mut report = IngestReport::default();
@@ -299,7 +314,11 @@ impl SourcePoller {
         Ok(Round { report, usage })
     }
 
-    async fn ingest(&self, comments: Vec<IncomingComment>, report: &mut IngestReport) -> Result<(), GraphCallError> {
+    async fn ingest(
+        &self,
+        comments: Vec<IncomingComment>,
+        report: &mut IngestReport,
+    ) -> Result<(), GraphCallError> {
         let outcome = self
             .store
             .ingest_comments(comments)

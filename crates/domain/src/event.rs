@@ -109,8 +109,12 @@ impl PublicEntry {
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum PublicBody {
     /// An answer was published (or corrected): the transcript entry in full.
-    Entry { entry: PublicEntry },
-    Session { session: PublicSession },
+    Entry {
+        entry: PublicEntry,
+    },
+    Session {
+        session: PublicSession,
+    },
 }
 
 /// An event as stored: offset, time and both payloads already serialised, so the hub sends the
@@ -129,7 +133,7 @@ pub struct StoredEvent {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{AnsweredBy, Answer, QuestionId, QuestionSource, QuestionState, UserId};
+    use crate::{Answer, AnsweredBy, QuestionId, QuestionSource, QuestionState, UserId};
     use std::collections::BTreeSet;
 
     fn answered_question() -> Question {
@@ -159,7 +163,11 @@ mod tests {
             ],
             answer: Some(Answer {
                 text: "Soluble fibre helps.".into(),
-                answered_by: AnsweredBy { user_id: UserId(2), name: "Dr Lee".into(), credentials: "MD".into() },
+                answered_by: AnsweredBy {
+                    user_id: UserId(2),
+                    name: "Dr Lee".into(),
+                    credentials: "MD".into(),
+                },
                 answered_at: 10,
                 corrected_at: None,
                 history: vec![],

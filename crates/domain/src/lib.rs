@@ -13,15 +13,15 @@ pub use event::{
     EventAudience, EventBody, PublicAnswer, PublicAnsweredBy, PublicBody, PublicEntry, PublicSession,
     StoredEvent,
 };
-pub use outbox::{OutboxItem, OutboxKind, OutboxStatus};
 pub use ids::{CommentId, Offset, QuestionId, SessionId, SourceId, UserId};
+pub use outbox::{OutboxItem, OutboxKind, OutboxStatus};
 pub use question::{
-    Action, ActionKind, Answer, AnswerRevision, AnsweredBy, Flag, Question, QuestionSource,
-    QuestionState, TransitionError,
+    Action, ActionKind, Answer, AnswerRevision, AnsweredBy, Flag, Question, QuestionSource, QuestionState,
+    TransitionError,
 };
 pub use session::{
-    Platform, Session, SessionStatus, SessionStatusError, Slug, SlugError, SourceHealth,
-    SourceSpec, SourceState, SourceView,
+    Platform, Session, SessionStatus, SessionStatusError, Slug, SlugError, SourceHealth, SourceSpec,
+    SourceState, SourceView,
 };
 pub use staff::{Role, RoleParseError, StaffUser};
 pub use text::{TextError, TextLimit};

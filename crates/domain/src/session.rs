@@ -376,8 +376,7 @@ mod tests {
         assert_eq!(fb.platform(), Platform::Facebook);
         assert!(fb.validate().is_ok());
         let ig: SourceSpec =
-            serde_json::from_str(r#"{"platform":"instagram","ig_user_id":"17","media_id":"x"}"#)
-                .unwrap();
+            serde_json::from_str(r#"{"platform":"instagram","ig_user_id":"17","media_id":"x"}"#).unwrap();
         assert_eq!(ig.validate().unwrap_err(), "`media_id` must be a Graph API id (digits), got \"x\"");
     }
 }

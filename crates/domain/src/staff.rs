@@ -32,10 +32,7 @@ impl Role {
     }
 
     pub fn parse(s: &str) -> Result<Role, RoleParseError> {
-        Role::ALL
-            .into_iter()
-            .find(|r| r.as_str() == s)
-            .ok_or_else(|| RoleParseError(s.to_owned()))
+        Role::ALL.into_iter().find(|r| r.as_str() == s).ok_or_else(|| RoleParseError(s.to_owned()))
     }
 }
 

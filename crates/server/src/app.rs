@@ -43,9 +43,9 @@ impl Application {
     /// Opens the database, applies migrations, creates the first admin if configured, and binds
     /// the listener. Every failure comes back as one readable error.
     pub async fn build(config: Config) -> anyhow::Result<Application> {
-        let store = Store::connect(&config.database_url).await.map_err(|e| {
-            anyhow::anyhow!("cannot open the database at CURBSIDE_DATABASE_URL: {e}")
-        })?;
+        let store = Store::connect(&config.database_url)
+            .await
+            .map_err(|e| anyhow::anyhow!("cannot open the database at CURBSIDE_DATABASE_URL: {e}"))?;
         ensure_first_admin(&store, &config).await?;
         let listener = bind(config.bind)?;
         store.set_reply_cap(config.reply_cap);
@@ -79,7 +79,10 @@ impl Application {
 
     /// Serves until `shutdown` resolves, then stops accepting, closes sockets with "going
     /// away", waits briefly for them, and closes the database.
-    pub async fn run(self, shutdown: impl std::future::Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
+    pub async fn run(
+        self,
+        shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
         let Application { listener, state } = self;
         let app = router(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
         let token = state.shutdown.clone();
@@ -110,7 +113,9 @@ impl Application {
 /// carries `appsecret_proof`. Without it Curbside still runs (staff API, manual sessions).
 fn start_connectors(state: &AppState) {
     let Some(secret) = state.config.meta_app_secret.as_deref() else {
-        tracing::warn!("CURBSIDE_META_APP_SECRET is not set: webhooks are refused and polling and replies are off");
+        tracing::warn!(
+            "CURBSIDE_META_APP_SECRET is not set: webhooks are refused and polling and replies are off"
+        );
         return;
     };
     let graph = match GraphClient::new(&state.config.graph_url, secret) {
@@ -134,12 +139,13 @@ fn start_connectors(state: &AppState) {
 }
 
 fn bind(addr: SocketAddr) -> anyhow::Result<TcpListener> {
-    let socket = if addr.is_ipv4() { tokio::net::TcpSocket::new_v4() } else { tokio::net::TcpSocket::new_v6() }
-        .context("cannot create a socket")?;
+    let socket =
+        if addr.is_ipv4() { tokio::net::TcpSocket::new_v4() } else { tokio::net::TcpSocket::new_v6() }
+            .context("cannot create a socket")?;
     socket.set_reuseaddr(true).context("cannot set SO_REUSEADDR")?;
-    socket.bind(addr).map_err(|e| {
-        anyhow::anyhow!("cannot listen on {addr}: {e} (set CURBSIDE_BIND to a free address)")
-    })?;
+    socket
+        .bind(addr)
+        .map_err(|e| anyhow::anyhow!("cannot listen on {addr}: {e} (set CURBSIDE_BIND to a free address)"))?;
     socket.listen(ACCEPT_BACKLOG).map_err(|e| anyhow::anyhow!("cannot listen on {addr}: {e}"))
 }
 
@@ -220,7 +226,10 @@ async fn readyz(State(state): State<AppState>) -> Response {
 
 async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
     (
-        [(header::CONTENT_TYPE, HeaderValue::from_static("application/openmetrics-text; version=1.0.0; charset=utf-8"))],
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/openmetrics-text; version=1.0.0; charset=utf-8"),
+        )],
         state.metrics.render(),
     )
 }
@@ -229,10 +238,16 @@ async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
 async fn track_requests(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let start = Instant::now();
     let method = req.method().to_string();
-    let route = req.extensions().get::<MatchedPath>().map(|m| m.as_str().to_owned()).unwrap_or_else(|| "unmatched".into());
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|m| m.as_str().to_owned())
+        .unwrap_or_else(|| "unmatched".into());
     let resp = next.run(req).await;
     let m = &state.metrics;
-    m.http_requests.get_or_create(&HttpLabels { method, route: route.clone(), status: resp.status().as_u16() }).inc();
+    m.http_requests
+        .get_or_create(&HttpLabels { method, route: route.clone(), status: resp.status().as_u16() })
+        .inc();
     m.http_seconds.get_or_create(&OpLabels { op: route }).observe(start.elapsed().as_secs_f64());
     resp
 }

@@ -41,7 +41,9 @@ pub fn hash_password(password: &str) -> anyhow::Result<String> {
 }
 
 pub fn verify_password(password: &str, hash: &str) -> bool {
-    PasswordHash::new(hash).map(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok()).unwrap_or(false)
+    PasswordHash::new(hash)
+        .map(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
+        .unwrap_or(false)
 }
 
 /// A hash of a real password, verified against when the email is unknown so that a wrong email
@@ -87,14 +89,23 @@ fn bearer(headers: &HeaderMap) -> Option<&str> {
 }
 
 pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
-    headers.get_all(header::COOKIE).iter().filter_map(|v| v.to_str().ok()).flat_map(|v| v.split(';')).find_map(|kv| {
-        let (k, v) = kv.trim().split_once('=')?;
-        (k == name).then_some(v)
-    })
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .find_map(|kv| {
+            let (k, v) = kv.trim().split_once('=')?;
+            (k == name).then_some(v)
+        })
 }
 
 /// Resolves the caller from headers, if signed in. Used by the extractor and the WebSocket.
-pub async fn authenticate(state: &AppState, headers: &HeaderMap, method: &Method) -> ApiResult<Option<Staff>> {
+pub async fn authenticate(
+    state: &AppState,
+    headers: &HeaderMap,
+    method: &Method,
+) -> ApiResult<Option<Staff>> {
     let (token, via_cookie) = match (bearer(headers), cookie(headers, SESSION_COOKIE)) {
         (Some(t), _) => (t, false),
         (None, Some(t)) => (t, true),
@@ -107,7 +118,8 @@ pub async fn authenticate(state: &AppState, headers: &HeaderMap, method: &Method
     let unsafe_method = !matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS);
     if via_cookie && unsafe_method {
         let sent = headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok()).unwrap_or_default();
-        let ok: bool = subtle::ConstantTimeEq::ct_eq(token_hash(sent).as_bytes(), login.csrf_hash.as_bytes()).into();
+        let ok: bool =
+            subtle::ConstantTimeEq::ct_eq(token_hash(sent).as_bytes(), login.csrf_hash.as_bytes()).into();
         if sent.is_empty() || !ok {
             return Err(ApiError::Forbidden(format!(
                 "cookie-authenticated writes need the {CSRF_HEADER} header from sign-in"

@@ -79,15 +79,23 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let app = Application::build(config).await?;
             app.run(shutdown_signal()).await
         }
-        Command::User { command: UserCommand::Add { email, role, name, credentials, password_stdin: _, database_url } } => {
+        Command::User {
+            command: UserCommand::Add { email, role, name, credentials, password_stdin: _, database_url },
+        } => {
             let mut password = String::new();
             std::io::stdin().read_to_string(&mut password)?;
             let password = password.trim_end_matches(['\n', '\r']);
-            let name = if name.trim().is_empty() { email.split('@').next().unwrap_or("staff").to_owned() } else { name };
+            let name = if name.trim().is_empty() {
+                email.split('@').next().unwrap_or("staff").to_owned()
+            } else {
+                name
+            };
             let store = curbside_store::Store::connect(&database_url)
                 .await
                 .map_err(|e| anyhow::anyhow!("cannot open the database at CURBSIDE_DATABASE_URL: {e}"))?;
-            let new = new_user(&email, &name, role, &credentials, password).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+            let new = new_user(&email, &name, role, &credentials, password)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
             let user = store.create_user(new).await.map_err(|e| anyhow::anyhow!("{e}"))?;
             println!("added {} ({}) with id {}", user.email, user.role, user.id);
             store.close().await;

@@ -93,8 +93,12 @@ impl From<StoreError> for ApiError {
 impl From<JsonRejection> for ApiError {
     fn from(r: JsonRejection) -> Self {
         match r {
-            JsonRejection::JsonDataError(e) => ApiError::Unprocessable(format!("invalid request body: {}", e.body_text())),
-            JsonRejection::JsonSyntaxError(e) => ApiError::BadRequest(format!("malformed JSON: {}", e.body_text())),
+            JsonRejection::JsonDataError(e) => {
+                ApiError::Unprocessable(format!("invalid request body: {}", e.body_text()))
+            }
+            JsonRejection::JsonSyntaxError(e) => {
+                ApiError::BadRequest(format!("malformed JSON: {}", e.body_text()))
+            }
             JsonRejection::MissingJsonContentType(_) => {
                 ApiError::BadRequest("send the body as JSON with Content-Type: application/json".into())
             }

@@ -38,9 +38,15 @@ impl Metrics {
     pub fn new() -> Metrics {
         let mut registry = Registry::with_prefix("curbside");
         let http_requests = Family::<HttpLabels, Counter>::default();
-        let http_seconds = Family::<OpLabels, Histogram>::new_with_constructor(latency_histogram as fn() -> Histogram);
-        let db_seconds = Family::<OpLabels, Histogram>::new_with_constructor(latency_histogram as fn() -> Histogram);
-        registry.register("http_requests", "HTTP requests by method, route and status", http_requests.clone());
+        let http_seconds =
+            Family::<OpLabels, Histogram>::new_with_constructor(latency_histogram as fn() -> Histogram);
+        let db_seconds =
+            Family::<OpLabels, Histogram>::new_with_constructor(latency_histogram as fn() -> Histogram);
+        registry.register(
+            "http_requests",
+            "HTTP requests by method, route and status",
+            http_requests.clone(),
+        );
         registry.register("http_request_seconds", "HTTP request latency by route", http_seconds.clone());
         registry.register("db_seconds", "Database call latency by operation", db_seconds.clone());
         Metrics { registry: Mutex::new(registry), http_requests, http_seconds, db_seconds }

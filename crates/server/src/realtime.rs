@@ -18,7 +18,11 @@ use serde::Deserialize;
 const WS_READ_BUFFER: usize = 4 * 1024;
 const WS_MAX_MESSAGE: usize = 16 * 1024;
 
-pub async fn ws(State(state): State<AppState>, headers: HeaderMap, upgrade: WebSocketUpgrade) -> ApiResult<Response> {
+pub async fn ws(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    upgrade: WebSocketUpgrade,
+) -> ApiResult<Response> {
     // A bad token is refused before the upgrade; no token means an anonymous (public) socket.
     let principal = authenticate(&state, &headers, &Method::GET)
         .await?
@@ -30,7 +34,9 @@ pub async fn ws(State(state): State<AppState>, headers: HeaderMap, upgrade: WebS
         .read_buffer_size(WS_READ_BUFFER)
         .max_message_size(WS_MAX_MESSAGE)
         .max_frame_size(WS_MAX_MESSAGE)
-        .on_upgrade(move |socket| connections.track_future(curbside_hub::serve_socket(hub, socket, principal, shutdown))))
+        .on_upgrade(move |socket| {
+            connections.track_future(curbside_hub::serve_socket(hub, socket, principal, shutdown))
+        }))
 }
 
 #[derive(Deserialize)]
@@ -46,13 +52,21 @@ pub async fn public_events(
     ApiQuery(q): ApiQuery<SinceQuery>,
     headers: HeaderMap,
 ) -> ApiResult<Response> {
-    let session = state.store.session_by_slug(&slug).await?.ok_or_else(|| ApiError::NotFound("session".into()))?;
+    let session =
+        state.store.session_by_slug(&slug).await?.ok_or_else(|| ApiError::NotFound("session".into()))?;
     let last_event_id = headers
         .get("last-event-id")
         .and_then(|v| v.to_str().ok())
-        .map(|v| v.trim().parse::<i64>().map_err(|_| ApiError::BadRequest("Last-Event-ID must be an event offset".into())))
+        .map(|v| {
+            v.trim()
+                .parse::<i64>()
+                .map_err(|_| ApiError::BadRequest("Last-Event-ID must be an event offset".into()))
+        })
         .transpose()?;
-    let permit = state.hub.admit().ok_or_else(|| ApiError::Unavailable("too many live viewers; try again shortly".into()))?;
+    let permit = state
+        .hub
+        .admit()
+        .ok_or_else(|| ApiError::Unavailable("too many live viewers; try again shortly".into()))?;
     // Without a position, a new viewer starts from now: the page it loaded already shows the past.
     let sub = match last_event_id.or(q.since) {
         Some(n) if n < 0 => return Err(ApiError::BadRequest("since must not be negative".into())),

@@ -26,7 +26,11 @@ pub struct AppState {
 
 impl AppState {
     /// Times a database call into the `curbside_db_seconds{op}` histogram.
-    pub async fn db<T, E>(&self, op: &'static str, fut: impl std::future::Future<Output = Result<T, E>>) -> Result<T, E> {
+    pub async fn db<T, E>(
+        &self,
+        op: &'static str,
+        fut: impl std::future::Future<Output = Result<T, E>>,
+    ) -> Result<T, E> {
         let start = std::time::Instant::now();
         let out = fut.await;
         self.metrics.observe_db(op, start.elapsed());

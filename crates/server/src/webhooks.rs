@@ -45,7 +45,8 @@ pub async fn receive(State(state): State<AppState>, headers: HeaderMap, body: By
     let metrics = &state.connectors;
     let Some(secret) = state.config.meta_app_secret.as_deref() else {
         metrics.webhook("not_configured");
-        return (StatusCode::UNAUTHORIZED, "webhooks are not configured: set CURBSIDE_META_APP_SECRET").into_response();
+        return (StatusCode::UNAUTHORIZED, "webhooks are not configured: set CURBSIDE_META_APP_SECRET")
+            .into_response();
     };
     let signature = headers.get(SIGNATURE_HEADER).and_then(|v| v.to_str().ok());
     if let Err(e) = verify_signature(secret.as_bytes(), &body, signature) {
@@ -62,7 +63,10 @@ pub async fn receive(State(state): State<AppState>, headers: HeaderMap, body: By
             return (StatusCode::BAD_REQUEST, e.to_string()).into_response();
         }
     };
-    match state.db("webhook.ingest", curbside_connectors::ingest_notification(&state.store, metrics, &notification)).await {
+    match state
+        .db("webhook.ingest", curbside_connectors::ingest_notification(&state.store, metrics, &notification))
+        .await
+    {
         Ok(report) => {
             metrics.webhook("accepted");
             tracing::info!(
@@ -80,7 +84,8 @@ pub async fn receive(State(state): State<AppState>, headers: HeaderMap, body: By
             // Nothing was acknowledged: Meta retries, and redeliveries dedupe.
             metrics.webhook("store_failed");
             tracing::error!(error = %e, "webhook could not be stored");
-            (StatusCode::SERVICE_UNAVAILABLE, [("retry-after", "5")], "temporarily unavailable").into_response()
+            (StatusCode::SERVICE_UNAVAILABLE, [("retry-after", "5")], "temporarily unavailable")
+                .into_response()
         }
     }
 }

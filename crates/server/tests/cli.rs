@@ -22,9 +22,13 @@ fn assert_one_line_failure(code: i32, stderr: &str, mentions: &str) {
 
 #[test]
 fn serve_with_an_unusable_database_exits_with_one_line() {
-    let (code, err) = curbside(&["serve"], &[("CURBSIDE_DATABASE_URL", "sqlite:///no/such/dir/curbside.db"), ("CURBSIDE_BIND", "127.0.0.1:0")]);
+    let (code, err) = curbside(
+        &["serve"],
+        &[("CURBSIDE_DATABASE_URL", "sqlite:///no/such/dir/curbside.db"), ("CURBSIDE_BIND", "127.0.0.1:0")],
+    );
     assert_one_line_failure(code, &err, "CURBSIDE_DATABASE_URL");
-    let (code, err) = curbside(&["serve"], &[("CURBSIDE_DATABASE_URL", "mysql://db/x"), ("CURBSIDE_BIND", "127.0.0.1:0")]);
+    let (code, err) =
+        curbside(&["serve"], &[("CURBSIDE_DATABASE_URL", "mysql://db/x"), ("CURBSIDE_BIND", "127.0.0.1:0")]);
     assert_one_line_failure(code, &err, "CURBSIDE_DATABASE_URL");
 }
 
@@ -32,7 +36,8 @@ fn serve_with_an_unusable_database_exits_with_one_line() {
 fn serve_with_a_bad_or_busy_address_exits_with_one_line() {
     let dir = tempfile::tempdir().expect("tempdir");
     let db = format!("sqlite://{}", dir.path().join("c.db").display());
-    let (code, err) = curbside(&["serve"], &[("CURBSIDE_DATABASE_URL", &db), ("CURBSIDE_BIND", "not-an-address")]);
+    let (code, err) =
+        curbside(&["serve"], &[("CURBSIDE_DATABASE_URL", &db), ("CURBSIDE_BIND", "not-an-address")]);
     assert_one_line_failure(code, &err, "CURBSIDE_BIND");
     let taken = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
     let addr = taken.local_addr().expect("addr").to_string();

@@ -210,13 +210,14 @@ pub(crate) async fn append_events(
         return Ok(Vec::new());
     }
     let count = events.len() as i64;
-    let last: i64 =
-        sqlx::query_scalar("UPDATE sessions SET last_offset = last_offset + $1 WHERE id = $2 RETURNING last_offset")
-            .bind(count)
-            .bind(session.0)
-            .fetch_optional(&mut *tx)
-            .await?
-            .ok_or(StoreError::NotFound("session"))?;
+    let last: i64 = sqlx::query_scalar(
+        "UPDATE sessions SET last_offset = last_offset + $1 WHERE id = $2 RETURNING last_offset",
+    )
+    .bind(count)
+    .bind(session.0)
+    .fetch_optional(&mut *tx)
+    .await?
+    .ok_or(StoreError::NotFound("session"))?;
     let mut stored = Vec::with_capacity(events.len());
     for (i, ev) in events.into_iter().enumerate() {
         let offset = last - count + 1 + i as i64;
@@ -245,8 +246,7 @@ pub(crate) async fn append_events(
 
 async fn sqlite_pragmas(conn: &mut AnyConnection) -> std::result::Result<(), sqlx::Error> {
     // FULL: a comment acknowledged to Meta survives a power cut, not only a process crash.
-    conn.execute("PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL;")
-        .await?;
+    conn.execute("PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL;").await?;
     Ok(())
 }
 

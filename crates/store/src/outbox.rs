@@ -10,17 +10,27 @@ use curbside_domain::{
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
-const OUTBOX_COLUMNS: &str = "id, session_id, question_id, platform, kind, target_id, text, status, attempts, \
+const OUTBOX_COLUMNS: &str =
+    "id, session_id, question_id, platform, kind, target_id, text, status, attempts, \
      last_error, result_id, created_at, updated_at";
 
 /// How an attempt ended, as the worker reports it.
 #[derive(Debug, Clone, PartialEq)]
 pub enum OutboxOutcome {
-    Sent { result_id: Option<String> },
+    Sent {
+        result_id: Option<String>,
+    },
     /// Try again at `at` (unix ms): throttled, a 5xx, a timeout.
-    Retry { error: String, at: i64 },
-    Failed { error: String },
-    Expired { reason: String },
+    Retry {
+        error: String,
+        at: i64,
+    },
+    Failed {
+        error: String,
+    },
+    Expired {
+        reason: String,
+    },
 }
 
 fn item_from_row(r: &AnyRow) -> Result<OutboxItem> {
@@ -31,11 +41,13 @@ fn item_from_row(r: &AnyRow) -> Result<OutboxItem> {
         id: r.try_get("id")?,
         session_id: SessionId(r.try_get("session_id")?),
         question_id: r.try_get::<Option<i64>, _>("question_id")?.map(QuestionId),
-        platform: Platform::parse(&platform).ok_or_else(|| StoreError::Corrupt(format!("platform {platform:?}")))?,
+        platform: Platform::parse(&platform)
+            .ok_or_else(|| StoreError::Corrupt(format!("platform {platform:?}")))?,
         kind: OutboxKind::parse(&kind).ok_or_else(|| StoreError::Corrupt(format!("outbox kind {kind:?}")))?,
         target_id: r.try_get("target_id")?,
         text: r.try_get("text")?,
-        status: OutboxStatus::parse(&status).ok_or_else(|| StoreError::Corrupt(format!("outbox status {status:?}")))?,
+        status: OutboxStatus::parse(&status)
+            .ok_or_else(|| StoreError::Corrupt(format!("outbox status {status:?}")))?,
         attempts: r.try_get("attempts")?,
         last_error: r.try_get("last_error")?,
         result_id: r.try_get("result_id")?,
@@ -112,10 +124,11 @@ pub(crate) async fn enqueue_for_question(
 impl Store {
     /// A session's platform actions, oldest first.
     pub async fn outbox(&self, session: SessionId) -> Result<Vec<OutboxItem>> {
-        let rows = sqlx::query(&format!("SELECT {OUTBOX_COLUMNS} FROM outbox WHERE session_id = $1 ORDER BY id"))
-            .bind(session.0)
-            .fetch_all(self.read_pool())
-            .await?;
+        let rows =
+            sqlx::query(&format!("SELECT {OUTBOX_COLUMNS} FROM outbox WHERE session_id = $1 ORDER BY id"))
+                .bind(session.0)
+                .fetch_all(self.read_pool())
+                .await?;
         rows.iter().map(item_from_row).collect()
     }
 
@@ -155,9 +168,10 @@ impl Store {
 
     /// Actions left `sending` by a process that stopped mid-attempt: to reconcile at start.
     pub async fn unfinished_outbox(&self) -> Result<Vec<OutboxItem>> {
-        let rows = sqlx::query(&format!("SELECT {OUTBOX_COLUMNS} FROM outbox WHERE status = 'sending' ORDER BY id"))
-            .fetch_all(self.read_pool())
-            .await?;
+        let rows =
+            sqlx::query(&format!("SELECT {OUTBOX_COLUMNS} FROM outbox WHERE status = 'sending' ORDER BY id"))
+                .fetch_all(self.read_pool())
+                .await?;
         rows.iter().map(item_from_row).collect()
     }
 

@@ -6,8 +6,8 @@ use crate::outbox::enqueue_for_question;
 use crate::sessions::audit;
 use crate::{now_millis, Actor, Result, Store, StoreError};
 use curbside_domain::{
-    Action, Answer, AnswerRevision, OutboxKind, AnsweredBy, EventBody, Flag, Platform, PublicBody, PublicEntry, Question,
-    QuestionId, QuestionSource, QuestionState, SessionId, UserId,
+    Action, Answer, AnswerRevision, AnsweredBy, EventBody, Flag, OutboxKind, Platform, PublicBody,
+    PublicEntry, Question, QuestionId, QuestionSource, QuestionState, SessionId, UserId,
 };
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
@@ -121,7 +121,11 @@ async fn hydrate(conn: &mut AnyConnection, questions: &mut [Question], scope: Sc
     for r in &revisions {
         let qid = QuestionId(r.try_get("question_id")?);
         if let Some(answer) = index.get(&qid).and_then(|&i| questions[i].answer.as_mut()) {
-            answer.history.push(AnswerRevision { text: r.try_get("text")?, by: answered_by(r)?, at: r.try_get("at")? });
+            answer.history.push(AnswerRevision {
+                text: r.try_get("text")?,
+                by: answered_by(r)?,
+                at: r.try_get("at")?,
+            });
         }
     }
     Ok(())
@@ -153,7 +157,10 @@ pub(crate) fn question_event(change: &str, q: &Question) -> NewEvent {
     } else {
         None
     };
-    NewEvent { staff: EventBody::Question { change: change.to_owned(), question: Box::new(q.clone()) }, public }
+    NewEvent {
+        staff: EventBody::Question { change: change.to_owned(), question: Box::new(q.clone()) },
+        public,
+    }
 }
 
 impl Store {
@@ -226,7 +233,8 @@ impl Store {
             }
         }
         let next = before.state.apply(action.kind()).map_err(|e| {
-            let by = before.last_actor.as_deref().map(|a| format!(" (last change by {a})")).unwrap_or_default();
+            let by =
+                before.last_actor.as_deref().map(|a| format!(" (last change by {a})")).unwrap_or_default();
             StoreError::Conflict(format!("{e}{by}"))
         })?;
         let mut touched = vec![id];
@@ -306,7 +314,9 @@ impl Store {
         .execute(&mut *tx)
         .await?;
         if updated.rows_affected() != 1 {
-            return Err(StoreError::Conflict("this question was changed by someone else just now; reload".into()));
+            return Err(StoreError::Conflict(
+                "this question was changed by someone else just now; reload".into(),
+            ));
         }
         audit(
             &mut tx,
@@ -331,7 +341,8 @@ impl Store {
         // so an answer never exists without its replies (nor replies without the answer).
         if let (Action::Answer { text }, Some(q)) = (action, &after) {
             let cap = self.reply_cap();
-            new_events.extend(enqueue_for_question(&mut tx, q, OutboxKind::reply_for, Some(text), cap, now).await?);
+            new_events
+                .extend(enqueue_for_question(&mut tx, q, OutboxKind::reply_for, Some(text), cap, now).await?);
         }
         let events = append_events(&mut tx, before.session_id, now, new_events).await?;
         self.commit(tx, events).await?;
@@ -340,11 +351,16 @@ impl Store {
 
     /// Queues hiding every comment behind a question on its platform (for comments that
     /// expose private health information). Audited; the question's lifecycle is unchanged.
-    pub async fn hide_at_source(&self, id: QuestionId, actor: &Actor) -> Result<Vec<curbside_domain::OutboxItem>> {
+    pub async fn hide_at_source(
+        &self,
+        id: QuestionId,
+        actor: &Actor,
+    ) -> Result<Vec<curbside_domain::OutboxItem>> {
         let now = now_millis();
         let mut tx = self.begin_write().await?;
         let q = load_question(&mut tx, id).await?;
-        let events = enqueue_for_question(&mut tx, &q, |_| Some(OutboxKind::Hide), None, usize::MAX, now).await?;
+        let events =
+            enqueue_for_question(&mut tx, &q, |_| Some(OutboxKind::Hide), None, usize::MAX, now).await?;
         let items: Vec<_> = events
             .iter()
             .filter_map(|e| match &e.staff {
@@ -352,8 +368,15 @@ impl Store {
                 _ => None,
             })
             .collect();
-        audit(&mut tx, actor, "question.hide_at_source", Some(q.session_id), Some(id), serde_json::json!({"comments": items.len()}))
-            .await?;
+        audit(
+            &mut tx,
+            actor,
+            "question.hide_at_source",
+            Some(q.session_id),
+            Some(id),
+            serde_json::json!({"comments": items.len()}),
+        )
+        .await?;
         let events = append_events(&mut tx, q.session_id, now, events).await?;
         self.commit(tx, events).await?;
         Ok(items)
@@ -403,7 +426,8 @@ impl Store {
 
 /// The answering staff member, with the name and credentials the transcript shows.
 async fn answerer(tx: &mut AnyConnection, actor: &Actor) -> Result<AnsweredBy> {
-    let user = actor.user_id.ok_or_else(|| StoreError::Invalid("answers must come from a staff account".into()))?;
+    let user =
+        actor.user_id.ok_or_else(|| StoreError::Invalid("answers must come from a staff account".into()))?;
     let row = sqlx::query("SELECT id, name, credentials FROM users WHERE id = $1")
         .bind(user.0)
         .fetch_optional(&mut *tx)

@@ -194,7 +194,8 @@ impl Store {
         audit(&mut tx, actor, "session.create", Some(session_id), None, serde_json::json!({"title": title}))
             .await?;
         let mut session = load_session(&mut tx, session_id).await?;
-        let events = append_events(&mut tx, session_id, now, vec![session_event("created", &session)]).await?;
+        let events =
+            append_events(&mut tx, session_id, now, vec![session_event("created", &session)]).await?;
         session.last_offset = events.last().map(|e| e.offset).unwrap_or(session.last_offset);
         self.commit(tx, events).await?;
         Ok(session)
@@ -230,7 +231,12 @@ impl Store {
 
     /// Moves a session through its lifecycle (see [`SessionStatus::change_to`]). Setting the
     /// status it already has changes nothing and appends no event.
-    pub async fn set_session_status(&self, id: SessionId, to: SessionStatus, actor: &Actor) -> Result<Session> {
+    pub async fn set_session_status(
+        &self,
+        id: SessionId,
+        to: SessionStatus,
+        actor: &Actor,
+    ) -> Result<Session> {
         let now = now_millis();
         let mut tx = self.begin_write().await?;
         let current = load_session(&mut tx, id).await?;

@@ -92,21 +92,23 @@ fn record_from_row(r: &AnyRow) -> Result<SourceRecord> {
 impl Store {
     /// Sources that webhooks name by `key` (Facebook `{page_id}_{video_id}`, Instagram media id).
     pub async fn sources_by_match_key(&self, platform: Platform, key: &str) -> Result<Vec<SourceRecord>> {
-        let rows = sqlx::query(&format!("{SOURCE_SELECT} WHERE s.platform = $1 AND s.match_key = $2 ORDER BY s.id"))
-            .bind(platform.as_str())
-            .bind(key)
-            .fetch_all(self.read_pool())
-            .await?;
+        let rows =
+            sqlx::query(&format!("{SOURCE_SELECT} WHERE s.platform = $1 AND s.match_key = $2 ORDER BY s.id"))
+                .bind(platform.as_str())
+                .bind(key)
+                .fetch_all(self.read_pool())
+                .await?;
         rows.iter().map(record_from_row).collect()
     }
 
     /// Sources polling `object_id` (a Facebook live video id or an IG media id).
     pub async fn sources_by_object(&self, platform: Platform, object_id: &str) -> Result<Vec<SourceRecord>> {
-        let rows = sqlx::query(&format!("{SOURCE_SELECT} WHERE s.platform = $1 AND s.object_id = $2 ORDER BY s.id"))
-            .bind(platform.as_str())
-            .bind(object_id)
-            .fetch_all(self.read_pool())
-            .await?;
+        let rows =
+            sqlx::query(&format!("{SOURCE_SELECT} WHERE s.platform = $1 AND s.object_id = $2 ORDER BY s.id"))
+                .bind(platform.as_str())
+                .bind(object_id)
+                .fetch_all(self.read_pool())
+                .await?;
         rows.iter().map(record_from_row).collect()
     }
 
@@ -134,7 +136,11 @@ impl Store {
         let SourceSpec::Facebook { page_id, live_video_id, .. } = rec.spec else {
             return Err(StoreError::Invalid("only Facebook sources have a video id".into()));
         };
-        let spec = SourceSpec::Facebook { page_id: page_id.clone(), live_video_id, video_id: Some(video_id.to_owned()) };
+        let spec = SourceSpec::Facebook {
+            page_id: page_id.clone(),
+            live_video_id,
+            video_id: Some(video_id.to_owned()),
+        };
         spec.validate().map_err(StoreError::Invalid)?;
         let mut json = serde_json::to_value(&spec)?;
         if let Some(obj) = json.as_object_mut() {
@@ -150,12 +156,14 @@ impl Store {
     }
 
     pub async fn set_poll_since(&self, source: SourceId, since: i64) -> Result<()> {
-        sqlx::query("UPDATE sources SET poll_since = $1 WHERE id = $2 AND (poll_since IS NULL OR poll_since < $3)")
-            .bind(since)
-            .bind(source.0)
-            .bind(since)
-            .execute(self.write_pool())
-            .await?;
+        sqlx::query(
+            "UPDATE sources SET poll_since = $1 WHERE id = $2 AND (poll_since IS NULL OR poll_since < $3)",
+        )
+        .bind(since)
+        .bind(source.0)
+        .bind(since)
+        .execute(self.write_pool())
+        .await?;
         Ok(())
     }
 
@@ -243,7 +251,10 @@ impl Store {
         let mut original_text = q.original_text.clone();
         if let SourceChange::Edited { .. } = change {
             // The wording follows the author's edit only while no moderator has touched it.
-            if q.state == QuestionState::New && origin == Some(question.0) && q.original_text == old_text.trim() {
+            if q.state == QuestionState::New
+                && origin == Some(question.0)
+                && q.original_text == old_text.trim()
+            {
                 public_text.clone_from(&new_text);
                 original_text.clone_from(&new_text);
             }
@@ -270,7 +281,8 @@ impl Store {
         )
         .await?;
         let q = load_question(&mut tx, question).await?;
-        let events = append_events(&mut tx, q.session_id, now, vec![question_event(change.name(), &q)]).await?;
+        let events =
+            append_events(&mut tx, q.session_id, now, vec![question_event(change.name(), &q)]).await?;
         self.commit(tx, events).await?;
         Ok(true)
     }

@@ -67,9 +67,10 @@ impl Store {
     }
 
     pub async fn list_users(&self) -> Result<Vec<StaffUser>> {
-        let rows = sqlx::query(&format!("SELECT {USER_COLUMNS} FROM users WHERE disabled_at IS NULL ORDER BY id"))
-            .fetch_all(self.read_pool())
-            .await?;
+        let rows =
+            sqlx::query(&format!("SELECT {USER_COLUMNS} FROM users WHERE disabled_at IS NULL ORDER BY id"))
+                .fetch_all(self.read_pool())
+                .await?;
         rows.iter().map(user_from_row).collect()
     }
 
@@ -96,7 +97,13 @@ impl Store {
         }
     }
 
-    pub async fn create_login(&self, user: UserId, token_hash: &str, csrf_hash: &str, expires_at: i64) -> Result<()> {
+    pub async fn create_login(
+        &self,
+        user: UserId,
+        token_hash: &str,
+        csrf_hash: &str,
+        expires_at: i64,
+    ) -> Result<()> {
         let now = now_millis();
         let mut tx = self.begin_write().await?;
         // Expired sign-ins are swept whenever someone signs in: no background job needed.
@@ -137,7 +144,10 @@ impl Store {
     }
 
     pub async fn delete_login(&self, token_hash: &str) -> Result<()> {
-        sqlx::query("DELETE FROM logins WHERE token_hash = $1").bind(token_hash).execute(self.write_pool()).await?;
+        sqlx::query("DELETE FROM logins WHERE token_hash = $1")
+            .bind(token_hash)
+            .execute(self.write_pool())
+            .await?;
         Ok(())
     }
 }

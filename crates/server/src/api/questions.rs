@@ -77,7 +77,10 @@ pub async fn list(
     };
     // The offset is read first: the list is then at least that new, and replaying events after
     // it re-applies whole question snapshots, which is harmless.
-    let last_offset = state.db("session.offset", state.store.last_offset(id)).await?.ok_or(ApiError::NotFound("session".into()))?;
+    let last_offset = state
+        .db("session.offset", state.store.last_offset(id))
+        .await?
+        .ok_or(ApiError::NotFound("session".into()))?;
     let questions = state.db("question.list", state.store.questions(id, filter)).await?;
     Ok(ApiJson(QuestionPage { questions, last_offset }))
 }
@@ -85,12 +88,23 @@ pub async fn list(
 /// One question.
 #[utoipa::path(get, path = "/api/questions/{id}", tag = "questions",
     params(("id" = i64, Path)), responses((status = 200, body = Question)))]
-pub async fn get(State(state): State<AppState>, staff: Staff, ApiPath(id): ApiPath<QuestionId>) -> ApiResult<ApiJson<Question>> {
+pub async fn get(
+    State(state): State<AppState>,
+    staff: Staff,
+    ApiPath(id): ApiPath<QuestionId>,
+) -> ApiResult<ApiJson<Question>> {
     staff.require(policy::ANY_STAFF)?;
     Ok(ApiJson(state.db("question.get", state.store.question(id)).await?))
 }
 
-async fn act(state: &AppState, staff: &Staff, roles: &[Role], id: QuestionId, action: Action, version: Option<i64>) -> ApiResult<ApiJson<Question>> {
+async fn act(
+    state: &AppState,
+    staff: &Staff,
+    roles: &[Role],
+    id: QuestionId,
+    action: Action,
+    version: Option<i64>,
+) -> ApiResult<ApiJson<Question>> {
     staff.require(roles)?;
     let kind = action.kind();
     let q = state.db("question.act", state.store.act(id, action, &staff.actor(), version)).await?;
@@ -101,7 +115,12 @@ async fn act(state: &AppState, staff: &Staff, roles: &[Role], id: QuestionId, ac
 /// Approve a question for air, optionally rewording it.
 #[utoipa::path(post, path = "/api/questions/{id}/approve", tag = "questions", request_body(content = ApproveBody, description = "optional"),
     params(("id" = i64, Path)), responses((status = 200, body = Question), (status = 409, body = crate::error::ErrorBody)))]
-pub async fn approve(State(state): State<AppState>, staff: Staff, ApiPath(id): ApiPath<QuestionId>, body: Bytes) -> ApiResult<ApiJson<Question>> {
+pub async fn approve(
+    State(state): State<AppState>,
+    staff: Staff,
+    ApiPath(id): ApiPath<QuestionId>,
+    body: Bytes,
+) -> ApiResult<ApiJson<Question>> {
     staff.require(policy::MODERATE)?;
     let b: ApproveBody = optional_json(&body)?;
     act(&state, &staff, policy::MODERATE, id, Action::approve(b.public_text.as_deref())?, b.version).await
@@ -110,7 +129,12 @@ pub async fn approve(State(state): State<AppState>, staff: Staff, ApiPath(id): A
 /// Reject a question.
 #[utoipa::path(post, path = "/api/questions/{id}/reject", tag = "questions", request_body(content = RejectBody, description = "optional"),
     params(("id" = i64, Path)), responses((status = 200, body = Question), (status = 409, body = crate::error::ErrorBody)))]
-pub async fn reject(State(state): State<AppState>, staff: Staff, ApiPath(id): ApiPath<QuestionId>, body: Bytes) -> ApiResult<ApiJson<Question>> {
+pub async fn reject(
+    State(state): State<AppState>,
+    staff: Staff,
+    ApiPath(id): ApiPath<QuestionId>,
+    body: Bytes,
+) -> ApiResult<ApiJson<Question>> {
     staff.require(policy::MODERATE)?;
     let b: RejectBody = optional_json(&body)?;
     act(&state, &staff, policy::MODERATE, id, Action::reject(b.reason.as_deref())?, b.version).await
@@ -119,14 +143,24 @@ pub async fn reject(State(state): State<AppState>, staff: Staff, ApiPath(id): Ap
 /// Fold a duplicate into another question of the same session.
 #[utoipa::path(post, path = "/api/questions/{id}/merge", tag = "questions", request_body = MergeBody,
     params(("id" = i64, Path)), responses((status = 200, body = Question), (status = 409, body = crate::error::ErrorBody)))]
-pub async fn merge(State(state): State<AppState>, staff: Staff, ApiPath(id): ApiPath<QuestionId>, ApiJson(b): ApiJson<MergeBody>) -> ApiResult<ApiJson<Question>> {
+pub async fn merge(
+    State(state): State<AppState>,
+    staff: Staff,
+    ApiPath(id): ApiPath<QuestionId>,
+    ApiJson(b): ApiJson<MergeBody>,
+) -> ApiResult<ApiJson<Question>> {
     act(&state, &staff, policy::MODERATE, id, Action::Merge { into: b.into }, b.version).await
 }
 
 /// Put an approved question on air.
 #[utoipa::path(post, path = "/api/questions/{id}/on-air", tag = "questions", request_body(content = VersionBody, description = "optional"),
     params(("id" = i64, Path)), responses((status = 200, body = Question), (status = 409, body = crate::error::ErrorBody)))]
-pub async fn on_air(State(state): State<AppState>, staff: Staff, ApiPath(id): ApiPath<QuestionId>, body: Bytes) -> ApiResult<ApiJson<Question>> {
+pub async fn on_air(
+    State(state): State<AppState>,
+    staff: Staff,
+    ApiPath(id): ApiPath<QuestionId>,
+    body: Bytes,
+) -> ApiResult<ApiJson<Question>> {
     staff.require(policy::PUT_ON_AIR)?;
     let b: VersionBody = optional_json(&body)?;
     act(&state, &staff, policy::PUT_ON_AIR, id, Action::PutOnAir, b.version).await
@@ -135,7 +169,12 @@ pub async fn on_air(State(state): State<AppState>, staff: Staff, ApiPath(id): Ap
 /// Take the question on air off air (back to approved).
 #[utoipa::path(post, path = "/api/questions/{id}/off-air", tag = "questions", request_body(content = VersionBody, description = "optional"),
     params(("id" = i64, Path)), responses((status = 200, body = Question), (status = 409, body = crate::error::ErrorBody)))]
-pub async fn off_air(State(state): State<AppState>, staff: Staff, ApiPath(id): ApiPath<QuestionId>, body: Bytes) -> ApiResult<ApiJson<Question>> {
+pub async fn off_air(
+    State(state): State<AppState>,
+    staff: Staff,
+    ApiPath(id): ApiPath<QuestionId>,
+    body: Bytes,
+) -> ApiResult<ApiJson<Question>> {
     staff.require(policy::PUT_ON_AIR)?;
     let b: VersionBody = optional_json(&body)?;
     act(&state, &staff, policy::PUT_ON_AIR, id, Action::TakeOffAir, b.version).await
@@ -144,7 +183,12 @@ pub async fn off_air(State(state): State<AppState>, staff: Staff, ApiPath(id): A
 /// Record the answer and publish it to the transcript.
 #[utoipa::path(post, path = "/api/questions/{id}/answer", tag = "questions", request_body = AnswerBody,
     params(("id" = i64, Path)), responses((status = 200, body = Question), (status = 409, body = crate::error::ErrorBody)))]
-pub async fn answer(State(state): State<AppState>, staff: Staff, ApiPath(id): ApiPath<QuestionId>, ApiJson(b): ApiJson<AnswerBody>) -> ApiResult<ApiJson<Question>> {
+pub async fn answer(
+    State(state): State<AppState>,
+    staff: Staff,
+    ApiPath(id): ApiPath<QuestionId>,
+    ApiJson(b): ApiJson<AnswerBody>,
+) -> ApiResult<ApiJson<Question>> {
     staff.require(policy::ANSWER)?;
     act(&state, &staff, policy::ANSWER, id, Action::answer(&b.text)?, b.version).await
 }
@@ -152,7 +196,12 @@ pub async fn answer(State(state): State<AppState>, staff: Staff, ApiPath(id): Ap
 /// Correct a published answer; the earlier version stays in the history.
 #[utoipa::path(post, path = "/api/questions/{id}/correct", tag = "questions", request_body = AnswerBody,
     params(("id" = i64, Path)), responses((status = 200, body = Question), (status = 409, body = crate::error::ErrorBody)))]
-pub async fn correct(State(state): State<AppState>, staff: Staff, ApiPath(id): ApiPath<QuestionId>, ApiJson(b): ApiJson<AnswerBody>) -> ApiResult<ApiJson<Question>> {
+pub async fn correct(
+    State(state): State<AppState>,
+    staff: Staff,
+    ApiPath(id): ApiPath<QuestionId>,
+    ApiJson(b): ApiJson<AnswerBody>,
+) -> ApiResult<ApiJson<Question>> {
     staff.require(policy::ANSWER)?;
     act(&state, &staff, policy::ANSWER, id, Action::correct(&b.text)?, b.version).await
 }

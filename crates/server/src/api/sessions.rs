@@ -116,7 +116,9 @@ pub async fn patch(
 ) -> ApiResult<ApiJson<SessionView>> {
     staff.require(policy::RUN_SESSIONS)?;
     let session = match req.status {
-        Some(status) => state.db("session.status", state.store.set_session_status(id, status, &staff.actor())).await?,
+        Some(status) => {
+            state.db("session.status", state.store.set_session_status(id, status, &staff.actor())).await?
+        }
         None => state.db("session.get", state.store.session(id)).await?,
     };
     Ok(ApiJson(view(&state, session)))

@@ -26,7 +26,13 @@ pub struct UserList {
 }
 
 /// Checks and hashes a new account; shared by the API and `curbside user add`.
-pub async fn new_user(email: &str, name: &str, role: Role, credentials: &str, password: &str) -> ApiResult<NewUser> {
+pub async fn new_user(
+    email: &str,
+    name: &str,
+    role: Role,
+    credentials: &str,
+    password: &str,
+) -> ApiResult<NewUser> {
     let email = email.trim();
     if !email.contains('@') || email.len() > 254 || email.chars().any(char::is_whitespace) {
         return Err(ApiError::Unprocessable(format!("{email:?} is not an email address")));
@@ -47,7 +53,11 @@ pub async fn new_user(email: &str, name: &str, role: Role, credentials: &str, pa
 /// Create a staff account.
 #[utoipa::path(post, path = "/api/users", request_body = CreateUser, tag = "staff",
     responses((status = 201, body = StaffUser), (status = 409, body = crate::error::ErrorBody)))]
-pub async fn create(State(state): State<AppState>, staff: Staff, ApiJson(req): ApiJson<CreateUser>) -> ApiResult<(StatusCode, ApiJson<StaffUser>)> {
+pub async fn create(
+    State(state): State<AppState>,
+    staff: Staff,
+    ApiJson(req): ApiJson<CreateUser>,
+) -> ApiResult<(StatusCode, ApiJson<StaffUser>)> {
     staff.require(policy::MANAGE_STAFF)?;
     let new = new_user(&req.email, &req.name, req.role, &req.credentials, &req.password).await?;
     let user = state.db("user.create", state.store.create_user(new)).await?;
