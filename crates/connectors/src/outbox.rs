@@ -18,6 +18,8 @@ const IG_REPLY_MAX_BYTES: usize = 1_000;
 const MAX_ATTEMPTS: i64 = 8;
 /// Meta's subcode for "this comment already has a private reply" (reference §5.3).
 const ALREADY_REPLIED_SUBCODE: i64 = 2_534_014;
+/// Meta's subcode for "sent outside of allowed window" (e.g. the Instagram broadcast ended).
+const OUTSIDE_WINDOW_SUBCODE: i64 = 2_534_022;
 
 #[derive(Clone)]
 pub struct OutboxWorker {
@@ -107,6 +109,17 @@ impl OutboxWorker {
     }
 
     async fn deliver(&self, item: OutboxItem) {
+        // A retried public reply may have reached Facebook although the earlier attempt failed
+        // (a timeout or a 5xx after the write): look before posting again.
+        if item.attempts > 1 {
+            if let Some(result_id) = self.already_done(&item).await {
+                self.metrics.outbox("sent");
+                if let Err(e) = self.store.finish_outbox(item.id, OutboxOutcome::Sent { result_id: Some(result_id) }).await {
+                    tracing::error!(outbox_id = item.id, error = %e, "cannot record an outbox outcome");
+                }
+                return;
+            }
+        }
         let outcome = match self.attempt(&item).await {
             Ok(result_id) => OutboxOutcome::Sent { result_id },
             Err(outcome) => outcome,
@@ -169,6 +182,10 @@ fn classify_outcome(item: &OutboxItem, e: &GraphCallError) -> OutboxOutcome {
     {
         // The reply exists already (an interrupted earlier attempt got through).
         return OutboxOutcome::Sent { result_id: None };
+    }
+    if e.code().is_some_and(|(_, sub)| sub == Some(OUTSIDE_WINDOW_SUBCODE)) {
+        // Refused for this one action, not for the source: the window to reply has closed.
+        return OutboxOutcome::Expired { reason: format!("the platform's reply window has closed: {error}") };
     }
     let retry_at = |delay: Duration| OutboxOutcome::Retry {
         error: error.clone(),

@@ -17,7 +17,7 @@ mod users;
 pub use comments::{IncomingComment, IngestOutcome};
 pub use db::{Backend, Store, StoreOptions, DEFAULT_REPLY_CAP};
 pub use outbox::OutboxOutcome;
-pub use sessions::NewSession;
+pub use sessions::{NewSession, SessionStats};
 pub use sources::{SourceChange, SourceRecord};
 pub use users::{Login, NewUser};
 

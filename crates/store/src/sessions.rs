@@ -327,3 +327,47 @@ pub(crate) async fn audit(
     .await?;
     Ok(())
 }
+
+/// Counts for a live status line and, later, the post-session report.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct SessionStats {
+    /// Stored comments by platform and by how they first arrived (`webhook`, `poll`).
+    pub comments: Vec<(String, String, i64)>,
+    /// Questions by state.
+    pub questions: Vec<(String, i64)>,
+    /// Outbox actions by kind and status.
+    pub outbox: Vec<(String, String, i64)>,
+}
+
+impl Store {
+    pub async fn session_stats(&self, id: SessionId) -> Result<SessionStats> {
+        let pool = self.read_pool();
+        let comments = sqlx::query(
+            "SELECT platform, via, COUNT(*) AS n FROM comments WHERE session_id = $1 GROUP BY platform, via ORDER BY platform, via",
+        )
+        .bind(id.0)
+        .fetch_all(pool)
+        .await?
+        .iter()
+        .map(|r| Ok((r.try_get("platform")?, r.try_get("via")?, r.try_get("n")?)))
+        .collect::<Result<Vec<_>>>()?;
+        let questions =
+            sqlx::query("SELECT state, COUNT(*) AS n FROM questions WHERE session_id = $1 GROUP BY state ORDER BY state")
+                .bind(id.0)
+                .fetch_all(pool)
+                .await?
+                .iter()
+                .map(|r| Ok((r.try_get("state")?, r.try_get("n")?)))
+                .collect::<Result<Vec<_>>>()?;
+        let outbox = sqlx::query(
+            "SELECT kind, status, COUNT(*) AS n FROM outbox WHERE session_id = $1 GROUP BY kind, status ORDER BY kind, status",
+        )
+        .bind(id.0)
+        .fetch_all(pool)
+        .await?
+        .iter()
+        .map(|r| Ok((r.try_get("kind")?, r.try_get("status")?, r.try_get("n")?)))
+        .collect::<Result<Vec<_>>>()?;
+        Ok(SessionStats { comments, questions, outbox })
+    }
+}
