@@ -20,6 +20,8 @@ struct Cli {
 enum Command {
     /// Run the hub: staff API, WebSocket, webhooks, public pages.
     Serve(Settings),
+    /// Run the whole flow locally: the hub, a Meta simulator playing a scripted Q&A, staff accounts.
+    Demo(crate::demo::DemoOptions),
     /// Manage staff accounts.
     User {
         #[command(subcommand)]
@@ -55,7 +57,8 @@ fn parse_role(s: &str) -> Result<Role, String> {
 
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
-    init_tracing();
+    // The demo's terminal is for its status line: only warnings unless asked for more.
+    init_tracing(if matches!(cli.command, Command::Demo(_)) { "warn" } else { "info" });
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {
@@ -79,6 +82,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let app = Application::build(config).await?;
             app.run(shutdown_signal()).await
         }
+        Command::Demo(options) => crate::demo::run(options, shutdown_signal()).await,
         Command::User {
             command: UserCommand::Add { email, role, name, credentials, password_stdin: _, database_url },
         } => {
@@ -106,9 +110,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
 
 /// Human-readable logs by default; `CURBSIDE_LOG_FORMAT=json` for log shippers. The filter is
 /// `CURBSIDE_LOG` (e.g. `info,curbside_hub=debug`). Comment text is only ever logged at debug.
-fn init_tracing() {
+fn init_tracing(default_filter: &str) {
     use tracing_subscriber::EnvFilter;
-    let filter = EnvFilter::try_from_env("CURBSIDE_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
+    let filter = EnvFilter::try_from_env("CURBSIDE_LOG").unwrap_or_else(|_| EnvFilter::new(default_filter));
     let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
     if std::env::var("CURBSIDE_LOG_FORMAT").is_ok_and(|v| v.eq_ignore_ascii_case("json")) {
         builder.json().init();

@@ -69,7 +69,7 @@ pub async fn receive(State(state): State<AppState>, headers: HeaderMap, body: By
     {
         Ok(report) => {
             metrics.webhook("accepted");
-            tracing::info!(
+            tracing::debug!(
                 stored = report.stored,
                 duplicates = report.duplicates,
                 self_authored = report.self_authored,
