@@ -106,6 +106,8 @@ pub struct TestApp {
     pub base: String,
     pub http: reqwest::Client,
     pub db: TestDb,
+    /// The Meta app secret this server verifies webhooks with.
+    pub app_secret: String,
     /// The server's own store: writes through it reach the server's hub like a connector's.
     server_store: curbside_store::Store,
     stop: Option<oneshot::Sender<()>>,
@@ -120,6 +122,11 @@ impl TestApp {
 
     /// Starts a server on an existing database (e.g. to restart over the same data).
     pub async fn spawn_on(db: TestDb) -> TestApp {
+        TestApp::spawn_with(db, |_| {}).await
+    }
+
+    /// Starts a server with settings adjusted by `configure` (e.g. pointed at a fake Graph API).
+    pub async fn spawn_with(db: TestDb, configure: impl FnOnce(&mut Settings)) -> TestApp {
         let mut settings = Settings::defaults();
         settings.bind = "127.0.0.1:0".into();
         settings.database_url = db.url.clone();
@@ -127,6 +134,10 @@ impl TestApp {
         settings.admin_password = Some(ADMIN_PASSWORD.into());
         settings.meta_app_secret = Some(APP_SECRET.into());
         settings.meta_verify_token = Some(VERIFY_TOKEN.into());
+        // Nothing in a test may reach Meta: a fake Graph API is configured where it is needed.
+        settings.graph_url = "http://127.0.0.1:9".into();
+        configure(&mut settings);
+        let app_secret = settings.meta_app_secret.clone().unwrap_or_default();
         let config = settings.check().expect("valid test configuration");
         let app = Application::build(config).await.expect("the server builds");
         let port = app.port();
@@ -142,6 +153,7 @@ impl TestApp {
             base: format!("http://127.0.0.1:{port}"),
             http,
             db,
+            app_secret,
             server_store,
             stop: Some(tx),
             task: Some(task),
@@ -265,7 +277,7 @@ impl TestApp {
 
     /// Posts a webhook body as Meta does: signed with the app secret over the exact bytes.
     pub async fn webhook(&self, body: &[u8]) -> (u16, String) {
-        let signature = curbside_meta::sign_body(APP_SECRET.as_bytes(), body);
+        let signature = curbside_meta::sign_body(self.app_secret.as_bytes(), body);
         self.webhook_with(body, Some(&signature)).await
     }
 

@@ -239,7 +239,8 @@ async fn merging_moves_comments_and_adds_up_askers(backend: Backend) {
         store.act(keep, Action::Merge { into: keep }, &sys, None).await,
         Err(StoreError::Invalid(_))
     ));
-    let err = store.act(dup, Action::Approve { public_text: None }, &sys, None).await.expect_err("must be refused");
+    let err =
+        store.act(dup, Action::Approve { public_text: None }, &sys, None).await.expect_err("must be refused");
     assert!(err.to_string().contains("merged into another question"), "{err}");
     db.drop_now().await;
 }
@@ -265,8 +266,10 @@ async fn stale_versions_and_illegal_moves_are_conflicts(backend: Backend) {
         "cannot approve a question that is approved: it is already approved (last change by Alice)"
     );
     // An answer needs a staff account behind it.
-    let err =
-        store.act(q.id, Action::answer("x").expect("text"), &Actor::system("bot"), None).await.expect_err("must be refused");
+    let err = store
+        .act(q.id, Action::answer("x").expect("text"), &Actor::system("bot"), None)
+        .await
+        .expect_err("must be refused");
     assert!(matches!(err, StoreError::Invalid(_)), "{err}");
     db.drop_now().await;
 }

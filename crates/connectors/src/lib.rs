@@ -13,4 +13,4 @@ pub use graph::{GraphCallError, GraphClient, GRAPH_VERSION};
 pub use ingest::{follow_live_status, ingest_notification, IngestReport};
 pub use metrics::ConnectorMetrics;
 pub use outbox::OutboxWorker;
-pub use poller::{spawn_pollers, PollerConfig};
+pub use poller::{resolve_video_id, spawn_pollers, PollerConfig};

@@ -114,7 +114,11 @@ impl OutboxWorker {
         if item.attempts > 1 {
             if let Some(result_id) = self.already_done(&item).await {
                 self.metrics.outbox("sent");
-                if let Err(e) = self.store.finish_outbox(item.id, OutboxOutcome::Sent { result_id: Some(result_id) }).await {
+                if let Err(e) = self
+                    .store
+                    .finish_outbox(item.id, OutboxOutcome::Sent { result_id: Some(result_id) })
+                    .await
+                {
                     tracing::error!(outbox_id = item.id, error = %e, "cannot record an outbox outcome");
                 }
                 return;

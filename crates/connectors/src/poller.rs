@@ -199,11 +199,8 @@ impl SourcePoller {
         match &source.spec {
             SourceSpec::Facebook { page_id, live_video_id, video_id } => {
                 if video_id.is_none() {
-                    let vid = self.graph.live_video_video_id(live_video_id, &source.access_token).await?;
+                    resolve_video_id(&self.store, &self.graph, source).await?;
                     self.metrics.graph("ok");
-                    if let Err(e) = self.store.set_video_id(source.id, &vid).await {
-                        tracing::warn!(source_id = %source.id, error = %e, "cannot record the video id");
-                    }
                 }
                 self.facebook_round(source, page_id, live_video_id).await
             }
@@ -331,6 +328,22 @@ impl SourcePoller {
     }
 }
 
+/// Looks up the video behind a Facebook source's live video and records it, so webhooks naming
+/// `post_id = {page_id}_{video_id}` match the source. Done when the session is created and, if
+/// that failed, again by the poller.
+pub async fn resolve_video_id(
+    store: &Store,
+    graph: &GraphClient,
+    source: &SourceRecord,
+) -> Result<(), GraphCallError> {
+    let SourceSpec::Facebook { live_video_id, video_id: None, .. } = &source.spec else { return Ok(()) };
+    let video = graph.live_video_video_id(live_video_id, &source.access_token).await?;
+    if let Err(e) = store.set_video_id(source.id, &video).await {
+        tracing::warn!(source_id = %source.id, error = %e, "cannot record the video id");
+    }
+    Ok(())
+}
+
 fn flatten_ig(mut c: IgRestComment, out: &mut impl FnMut(IgRestComment)) {
     let replies = std::mem::take(&mut c.replies);
     out(c);
@@ -356,9 +369,10 @@ fn next_interval(config: &PollerConfig, current: Duration, found_new: bool, usag
     }
 }
 
-/// Exponential backoff with ±20 % jitter, so many sources failing together do not retry together.
+/// Exponential backoff from the base interval with ±20 % jitter, so many sources failing
+/// together do not retry together.
 fn backoff(config: &PollerConfig, failures: u32) -> Duration {
-    let exp = Duration::from_secs(2).saturating_mul(1u32 << failures.min(6)).min(config.max_backoff);
+    let exp = config.interval.saturating_mul(1u32 << failures.min(6)).min(config.max_backoff);
     exp.mul_f64(0.8 + rand::random::<f64>() * 0.4)
 }
 

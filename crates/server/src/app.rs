@@ -56,12 +56,19 @@ impl Application {
             hub.metrics().register(r);
             connectors.register(r);
         });
+        let graph = match config.meta_app_secret.as_deref() {
+            Some(secret) => Some(
+                GraphClient::new(&config.graph_url, secret).context("cannot create the Graph API client")?,
+            ),
+            None => None,
+        };
         let state = AppState {
             config: Arc::new(config),
             store,
             hub,
             metrics,
             connectors,
+            graph,
             login_limiter: Arc::new(LoginLimiter::default()),
             shutdown: CancellationToken::new(),
             connections: TaskTracker::new(),

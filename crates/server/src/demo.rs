@@ -31,13 +31,23 @@ const DEMO_ACCOUNTS: &[(&str, &str, Role, &str, &str)] = &[
     ("admin@demo.curbside.test", "Demo Admin", Role::Admin, "", "demo-admin-password"),
     ("producer@demo.curbside.test", "Sam Producer", Role::Producer, "", "demo-producer-password"),
     ("moderator@demo.curbside.test", "Maya Moderator", Role::Moderator, "", "demo-moderator-password"),
-    ("dr.lee@demo.curbside.test", "Dr Ada Lee", Role::Specialist, "MD, Cardiology", "demo-specialist-password"),
+    (
+        "dr.lee@demo.curbside.test",
+        "Dr Ada Lee",
+        Role::Specialist,
+        "MD, Cardiology",
+        "demo-specialist-password",
+    ),
 ];
 
-pub async fn run(options: DemoOptions, shutdown: impl std::future::Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
+pub async fn run(
+    options: DemoOptions,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
     let db_path = prepare_data_dir(&options.data_dir)?;
     let ids = SimIds::default();
-    let graph = FakeGraph::start(GraphConfig::new(ids.clone())).await.context("cannot start the Meta simulator")?;
+    let graph =
+        FakeGraph::start(GraphConfig::new(ids.clone())).await.context("cannot start the Meta simulator")?;
 
     let mut settings = Settings::defaults();
     settings.bind = options.bind.clone();
@@ -55,7 +65,9 @@ pub async fn run(options: DemoOptions, shutdown: impl std::future::Future<Output
         .create_session(
             NewSession {
                 title: "Heart health: your questions answered".into(),
-                slug: Some(curbside_domain::Slug::parse("heart-health-live").map_err(|e| anyhow::anyhow!("{e}"))?),
+                slug: Some(
+                    curbside_domain::Slug::parse("heart-health-live").map_err(|e| anyhow::anyhow!("{e}"))?,
+                ),
                 disclaimer: None,
                 sources: vec![
                     (
@@ -67,7 +79,10 @@ pub async fn run(options: DemoOptions, shutdown: impl std::future::Future<Output
                         ids.page_token.clone(),
                     ),
                     (
-                        SourceSpec::Instagram { ig_user_id: ids.ig_user_id.clone(), media_id: ids.ig_media_id.clone() },
+                        SourceSpec::Instagram {
+                            ig_user_id: ids.ig_user_id.clone(),
+                            media_id: ids.ig_media_id.clone(),
+                        },
                         ids.ig_token.clone(),
                     ),
                 ],
@@ -80,8 +95,9 @@ pub async fn run(options: DemoOptions, shutdown: impl std::future::Future<Output
 
     let server = tokio::spawn(app.run(shutdown));
     let webhook_url = url::Url::parse(&format!("{base}/webhooks/meta"))?;
-    let player = Player::new(Script::cardiology(2026), &graph, webhook_url, ids.app_secret.as_bytes(), ids.clone())
-        .with_end_grace(Duration::from_secs(5));
+    let player =
+        Player::new(Script::cardiology(2026), &graph, webhook_url, ids.app_secret.as_bytes(), ids.clone())
+            .with_end_grace(Duration::from_secs(5));
     let progress = player.progress();
     let speed = options.speed;
     tokio::spawn(async move { player.run(speed).await });
@@ -96,7 +112,12 @@ pub async fn run(options: DemoOptions, shutdown: impl std::future::Future<Output
             continue;
         }
         let Ok(stats) = store.session_stats(session.id).await else { continue };
-        let line = status_line(&stats, &progress.snapshot(), graph.fb_replies().len(), graph.ig_private_replies().len());
+        let line = status_line(
+            &stats,
+            &progress.snapshot(),
+            graph.fb_replies().len(),
+            graph.ig_private_replies().len(),
+        );
         if tty {
             print!("\r\x1b[2K{line}");
         } else {
@@ -128,7 +149,8 @@ fn prepare_data_dir(dir: &PathBuf) -> anyhow::Result<PathBuf> {
 
 async fn seed_accounts(store: &Store) -> anyhow::Result<()> {
     for (email, name, role, credentials, password) in DEMO_ACCOUNTS {
-        let new = new_user(email, name, *role, credentials, password).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+        let new =
+            new_user(email, name, *role, credentials, password).await.map_err(|e| anyhow::anyhow!("{e}"))?;
         store.create_user(new).await?;
     }
     Ok(())
@@ -140,7 +162,10 @@ fn print_banner(base: &str, session: i64, graph: &str, speed: f64) {
     println!("  Hub              {base}");
     println!("  Staff API        {base}/api/openapi.json");
     println!("  Question queue   {base}/api/sessions/{session}/questions");
-    println!("  Live events      {base}/s/heart-health-live/events  (public SSE)  ·  ws://{}/ws (staff)", base.trim_start_matches("http://"));
+    println!(
+        "  Live events      {base}/s/heart-health-live/events  (public SSE)  ·  ws://{}/ws (staff)",
+        base.trim_start_matches("http://")
+    );
     println!("  Metrics          {base}/metrics\n");
     println!("  Sign-ins (demo only):");
     for (email, _, role, _, password) in DEMO_ACCOUNTS {
@@ -149,22 +174,41 @@ fn print_banner(base: &str, session: i64, graph: &str, speed: f64) {
     println!("\n  Try it:");
     println!("    TOKEN=$(curl -s {base}/api/login -H 'content-type: application/json' \\");
     println!("      -d '{{\"email\":\"dr.lee@demo.curbside.test\",\"password\":\"demo-specialist-password\"}}' | sed 's/.*\"token\":\"\\([^\"]*\\)\".*/\\1/')");
-    println!("    curl -s -H \"Authorization: Bearer $TOKEN\" '{base}/api/sessions/{session}/questions?state=new'");
+    println!(
+        "    curl -s -H \"Authorization: Bearer $TOKEN\" '{base}/api/sessions/{session}/questions?state=new'"
+    );
     println!("    curl -s -X POST -H \"Authorization: Bearer $TOKEN\" {base}/api/questions/ID/approve");
-    println!("    curl -s -X POST -H \"Authorization: Bearer $TOKEN\" -H 'content-type: application/json' \\");
+    println!(
+        "    curl -s -X POST -H \"Authorization: Bearer $TOKEN\" -H 'content-type: application/json' \\"
+    );
     println!("      -d '{{\"text\":\"Your answer\"}}' {base}/api/questions/ID/answer");
     println!("  Replies then appear below (Facebook reply comments, Instagram private replies).\n");
     println!("  Ctrl-C stops the demo.\n");
 }
 
 /// `fb 120 (webhook 110, poll 10) · ig 70 (…) · waiting 150 · answered 2 · replies fb 1 ig 1`
-fn status_line(stats: &curbside_store::SessionStats, sim: &curbside_simulator::ProgressSnapshot, fb_replies: usize, ig_replies: usize) -> String {
+fn status_line(
+    stats: &curbside_store::SessionStats,
+    sim: &curbside_simulator::ProgressSnapshot,
+    fb_replies: usize,
+    ig_replies: usize,
+) -> String {
     let count = |platform: &str, via: Option<&str>| -> i64 {
-        stats.comments.iter().filter(|(p, v, _)| p == platform && via.is_none_or(|w| v == w)).map(|(_, _, n)| n).sum()
+        stats
+            .comments
+            .iter()
+            .filter(|(p, v, _)| p == platform && via.is_none_or(|w| v == w))
+            .map(|(_, _, n)| n)
+            .sum()
     };
     let state = |s: &str| -> i64 { stats.questions.iter().filter(|(q, _)| q == s).map(|(_, n)| n).sum() };
     let platform = |p: &str, short: &str| {
-        format!("{short} {} (webhook {}, poll {})", count(p, None), count(p, Some("webhook")), count(p, Some("poll")))
+        format!(
+            "{short} {} (webhook {}, poll {})",
+            count(p, None),
+            count(p, Some("webhook")),
+            count(p, Some("poll"))
+        )
     };
     let clock = sim.stream_time.as_secs();
     format!(

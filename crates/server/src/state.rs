@@ -17,6 +17,8 @@ pub struct AppState {
     pub hub: Hub,
     pub metrics: Arc<Metrics>,
     pub connectors: curbside_connectors::ConnectorMetrics,
+    /// The Graph API client, when Meta is configured (`CURBSIDE_META_APP_SECRET`).
+    pub graph: Option<curbside_connectors::GraphClient>,
     pub login_limiter: Arc<LoginLimiter>,
     /// Cancelled on SIGTERM/Ctrl-C: long-lived connections close with "going away".
     pub shutdown: CancellationToken,

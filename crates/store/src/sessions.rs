@@ -351,14 +351,15 @@ impl Store {
         .iter()
         .map(|r| Ok((r.try_get("platform")?, r.try_get("via")?, r.try_get("n")?)))
         .collect::<Result<Vec<_>>>()?;
-        let questions =
-            sqlx::query("SELECT state, COUNT(*) AS n FROM questions WHERE session_id = $1 GROUP BY state ORDER BY state")
-                .bind(id.0)
-                .fetch_all(pool)
-                .await?
-                .iter()
-                .map(|r| Ok((r.try_get("state")?, r.try_get("n")?)))
-                .collect::<Result<Vec<_>>>()?;
+        let questions = sqlx::query(
+            "SELECT state, COUNT(*) AS n FROM questions WHERE session_id = $1 GROUP BY state ORDER BY state",
+        )
+        .bind(id.0)
+        .fetch_all(pool)
+        .await?
+        .iter()
+        .map(|r| Ok((r.try_get("state")?, r.try_get("n")?)))
+        .collect::<Result<Vec<_>>>()?;
         let outbox = sqlx::query(
             "SELECT kind, status, COUNT(*) AS n FROM outbox WHERE session_id = $1 GROUP BY kind, status ORDER BY kind, status",
         )

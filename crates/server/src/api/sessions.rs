@@ -49,6 +49,35 @@ pub struct SessionList {
     pub sessions: Vec<SessionView>,
 }
 
+/// Facebook webhooks name comments by `{page_id}_{video_id}`: find the video behind each
+/// live video now, so comments match from the first webhook. A failure is not fatal (the poller
+/// tries again); it shows in the source's health. Returns whether anything was resolved.
+async fn resolve_video_ids(state: &AppState, session: &Session) -> bool {
+    let Some(graph) = &state.graph else { return false };
+    let mut resolved = false;
+    for view in &session.sources {
+        if !matches!(view.spec, SourceSpec::Facebook { video_id: None, .. }) {
+            continue;
+        }
+        let Ok(record) = state.store.source(view.id).await else { continue };
+        match curbside_connectors::resolve_video_id(&state.store, graph, &record).await {
+            Ok(()) => resolved = true,
+            Err(e) => {
+                tracing::warn!(source_id = %view.id, error = %e, "cannot resolve the live video's video id");
+                let health = match e.class() {
+                    curbside_meta::ErrorClass::Reauth => curbside_domain::SourceState::NeedsReauth,
+                    curbside_meta::ErrorClass::PermissionDenied => {
+                        curbside_domain::SourceState::PermissionDenied
+                    }
+                    _ => curbside_domain::SourceState::Degraded,
+                };
+                let _ = state.store.record_source_health(view.id, health, Some(&e.to_string()), None).await;
+            }
+        }
+    }
+    resolved
+}
+
 pub fn view(state: &AppState, session: Session) -> SessionView {
     let base = &state.config.public_url;
     SessionView {
@@ -79,8 +108,11 @@ pub async fn create(
         sources: req.sources.into_iter().map(|s| (s.spec, s.access_token)).collect(),
         specialists: req.specialists,
     };
-    let session = state.db("session.create", state.store.create_session(new, &staff.actor())).await?;
+    let mut session = state.db("session.create", state.store.create_session(new, &staff.actor())).await?;
     tracing::info!(session_id = %session.id, slug = %session.slug, "session created");
+    if resolve_video_ids(&state, &session).await {
+        session = state.db("session.get", state.store.session(session.id)).await?;
+    }
     Ok((StatusCode::CREATED, ApiJson(view(&state, session))))
 }
 

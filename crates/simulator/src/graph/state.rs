@@ -705,6 +705,11 @@ impl State {
             (m, Node::Comment(i), None) if m == Method::GET => {
                 self.comment_json(*i, &fields).map(Success::body)
             }
+            (m, Node::Comment(i), Some("comments"))
+                if m == Method::GET && self.comments[*i].platform == Platform::Facebook =>
+            {
+                self.list_comment_replies(*i, request, params, &fields, base)
+            }
             (m, Node::Comment(i), Some("comments")) if m == Method::POST => {
                 if self.comments[*i].platform == Platform::Facebook {
                     self.fb_reply(*i, params, now)

@@ -269,6 +269,25 @@ impl State {
         self.paginate(&items, reverse, request, params, base, |c| self.fb_comment_json(c, fields))
     }
 
+    /// `GET /{comment-id}/comments`: the replies under one Facebook comment, oldest first.
+    pub(super) fn list_comment_replies(
+        &self,
+        i: usize,
+        request: &Incoming,
+        params: &BTreeMap<String, String>,
+        fields: &[Field],
+        base: &Url,
+    ) -> Answer {
+        check_fields(fields, FB_COMMENT_FIELDS, "Comment")?;
+        let parent = &self.comments[i].id;
+        let mut items: Vec<&Comment> =
+            self.comments.iter().filter(|c| c.parent_id.as_ref() == Some(parent) && !c.deleted).collect();
+        items.sort_by_key(|c| c.key());
+        let default = [field("created_time"), field("from"), field("message"), field("id")];
+        let fields = if fields.is_empty() { &default[..] } else { fields };
+        self.paginate(&items, false, request, params, base, |c| self.fb_comment_json(c, fields))
+    }
+
     pub(super) fn list_ig_comments(
         &self,
         media: &str,
