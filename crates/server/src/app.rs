@@ -23,6 +23,7 @@ use std::time::{Duration, Instant};
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
+use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::timeout::TimeoutLayer;
 
 /// API bodies are small; webhooks get their own, larger limit.
@@ -199,6 +200,8 @@ pub fn router(state: AppState) -> Router {
     let webhooks = Router::new()
         .route("/webhooks/meta", get(crate::webhooks::handshake).post(crate::webhooks::receive))
         .layer(DefaultBodyLimit::max(crate::webhooks::WEBHOOK_BODY_LIMIT))
+        // Refuses an oversized Content-Length at once, before reading a byte of the body.
+        .layer(RequestBodyLimitLayer::new(crate::webhooks::WEBHOOK_BODY_LIMIT))
         .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, REQUEST_TIMEOUT));
     let realtime = Router::new()
         .route("/ws", get(crate::realtime::ws))
