@@ -115,6 +115,18 @@ async fn question_moves_from_new_to_answered_and_refuses_illegal_steps(backend: 
     assert_eq!((status, body["state"].clone()), (200, json!("corrected")));
     assert_eq!(body["answer"]["history"][0]["text"], "Soluble fibre.");
 
+    // Every step is in the audit trail, with who did it.
+    let admin = app.admin().await;
+    let (status, audit) = app.call("GET", &format!("/api/sessions/{sid}/audit"), Some(&admin), None).await;
+    assert_eq!(status, 200);
+    let actions: Vec<&str> = audit["entries"].as_array().into_iter().flatten().filter_map(|e| e["action"].as_str()).collect();
+    for want in ["session.create", "question.approve", "question.merge", "question.reject", "question.put_on_air", "question.answer", "question.correct"] {
+        assert!(actions.contains(&want), "{want} missing from {actions:?}");
+    }
+    let answer = audit["entries"].as_array().into_iter().flatten().find(|e| e["action"] == "question.answer").expect("answer entry");
+    assert_eq!(answer["actor_name"], "Test specialist");
+    assert_eq!(answer["detail"]["from"], "on_air");
+
     // The queue filter and its refusal of unknown states.
     let (status, body) =
         app.call("GET", &format!("/api/sessions/{sid}/questions?state=merged"), Some(&moderator), None).await;
@@ -135,6 +147,8 @@ const ROUTES: &[(&str, &str, &[&str])] = &[
     ("GET", "/api/sessions/{sid}", &["admin", "producer", "moderator", "specialist"]),
     ("PATCH", "/api/sessions/{sid}", &["admin", "producer"]),
     ("GET", "/api/sessions/{sid}/questions", &["admin", "producer", "moderator", "specialist"]),
+    ("GET", "/api/sessions/{sid}/outbox", &["admin", "producer", "moderator", "specialist"]),
+    ("GET", "/api/sessions/{sid}/audit", &["admin", "producer"]),
     ("GET", "/api/questions/{qid}", &["admin", "producer", "moderator", "specialist"]),
     ("POST", "/api/questions/{qid}/approve", &["admin", "producer", "moderator"]),
     ("POST", "/api/questions/{qid}/reject", &["admin", "producer", "moderator"]),
@@ -143,6 +157,7 @@ const ROUTES: &[(&str, &str, &[&str])] = &[
     ("POST", "/api/questions/{qid}/off-air", &["admin", "producer", "specialist"]),
     ("POST", "/api/questions/{qid}/answer", &["admin", "specialist"]),
     ("POST", "/api/questions/{qid}/correct", &["admin", "specialist"]),
+    ("POST", "/api/questions/{qid}/hide-at-source", &["admin", "producer", "moderator"]),
     ("GET", "/api/users", &["admin"]),
     ("POST", "/api/users", &["admin"]),
 ];

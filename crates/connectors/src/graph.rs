@@ -291,3 +291,29 @@ fn id_field(body: &[u8], field: &str) -> Result<String, GraphCallError> {
         .map(str::to_owned)
         .ok_or_else(|| GraphCallError::Unexpected(format!("no `{field}` in the answer")))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn failures_without_an_envelope_are_classified_by_what_they_mean() {
+        assert_eq!(GraphCallError::Timeout.class(), ErrorClass::Transient);
+        assert_eq!(GraphCallError::Transport("reset".into()).class(), ErrorClass::Transient);
+        assert_eq!(GraphCallError::Http { status: 502 }.class(), ErrorClass::Transient);
+        assert_eq!(GraphCallError::Http { status: 429 }.class(), ErrorClass::Throttled);
+        assert_eq!(GraphCallError::Http { status: 404 }.class(), ErrorClass::InvalidRequest);
+        assert_eq!(GraphCallError::Unexpected("no id".into()).class(), ErrorClass::InvalidRequest);
+    }
+
+    #[test]
+    fn paging_links_to_another_host_are_not_followed_with_the_token() {
+        let client = GraphClient::new("http://127.0.0.1:9", "secret").expect("client");
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+        let err = rt
+            .block_on(client.get_next("https://evil.example/v25.0/1/comments?after=x&access_token=leak", "tok"))
+            .expect_err("refused");
+        assert!(matches!(err, GraphCallError::Unexpected(_)), "{err}");
+        assert!(!err.to_string().contains("tok"));
+    }
+}

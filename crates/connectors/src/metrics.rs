@@ -25,6 +25,12 @@ pub struct SourceLabels {
     pub source: String,
 }
 
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct SourceStateLabels {
+    pub source: String,
+    pub state: String,
+}
+
 #[derive(Clone, Default)]
 pub struct ConnectorMetrics {
     /// Webhook bodies: `accepted`, `bad_signature`, `malformed`, `too_large`, `store_failed`.
@@ -37,6 +43,8 @@ pub struct ConnectorMetrics {
     pub outbox: Family<OutcomeLabels, Counter>,
     /// The highest usage percentage Meta reported for each source's token.
     pub source_usage: Family<SourceLabels, Gauge<f64, AtomicU64>>,
+    /// 1 for each source's current state (`healthy`, `degraded`, `needs_reauth`, …), 0 for the others.
+    pub source_state: Family<SourceStateLabels, Gauge>,
 }
 
 impl ConnectorMetrics {
@@ -62,6 +70,14 @@ impl ConnectorMetrics {
 
     pub fn outbox(&self, outcome: &str) {
         self.outbox.get_or_create(&OutcomeLabels { outcome: outcome.to_owned() }).inc();
+    }
+
+    pub fn source_state(&self, source: &str, state: curbside_domain::SourceState) {
+        use curbside_domain::SourceState as S;
+        for s in [S::Idle, S::Healthy, S::Degraded, S::NeedsReauth, S::PermissionDenied, S::Stopped] {
+            let labels = SourceStateLabels { source: source.to_owned(), state: s.as_str().to_owned() };
+            self.source_state.get_or_create(&labels).set(i64::from(s == state));
+        }
     }
 
     pub fn record_ingest(&self, via: &str, r: &IngestReport) {

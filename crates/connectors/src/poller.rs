@@ -185,6 +185,7 @@ impl SourcePoller {
         if let Some(u) = usage {
             self.metrics.source_usage.get_or_create(&SourceLabels { source: self.source.to_string() }).set(u);
         }
+        self.metrics.source_state(&self.source.to_string(), state);
         let key = (state, usage.map(|u| u.round() as i64));
         if recorded.as_ref() == Some(&key) && error.is_none() {
             return;

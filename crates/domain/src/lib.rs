@@ -1,6 +1,8 @@
 //! Curbside's domain: the nouns of a live patient Q&A and the rules that bind them.
 //! Pure data and pure functions, no I/O, so every rule here is unit-tested in isolation.
 
+pub mod audit;
+pub mod comment;
 pub mod event;
 pub mod ids;
 pub mod outbox;
@@ -9,6 +11,8 @@ pub mod session;
 pub mod staff;
 pub mod text;
 
+pub use audit::AuditEntry;
+pub use comment::NewComment;
 pub use event::{
     EventAudience, EventBody, PublicAnswer, PublicAnsweredBy, PublicBody, PublicEntry, PublicSession,
     StoredEvent,

@@ -179,6 +179,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/sessions/{id}", get(sessions::get).patch(sessions::patch))
         .route("/api/sessions/{id}/questions", get(questions::list))
         .route("/api/sessions/{id}/outbox", get(sessions::outbox))
+        .route("/api/sessions/{id}/audit", get(sessions::audit))
         .route("/api/questions/{id}", get(questions::get))
         .route("/api/questions/{id}/approve", post(questions::approve))
         .route("/api/questions/{id}/reject", post(questions::reject))

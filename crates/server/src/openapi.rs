@@ -11,7 +11,7 @@ use utoipa::{Modify, OpenApi};
     info(title = "Curbside staff API", description = "Live patient Q&A: sessions, the question queue, answers."),
     paths(
         auth::login, auth::logout, auth::me,
-        sessions::create, sessions::list, sessions::get, sessions::patch, sessions::outbox,
+        sessions::create, sessions::list, sessions::get, sessions::patch, sessions::outbox, sessions::audit,
         questions::list, questions::get, questions::approve, questions::reject, questions::merge,
         questions::on_air, questions::off_air, questions::answer, questions::correct, questions::hide_at_source,
         users::create, users::list,

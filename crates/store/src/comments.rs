@@ -4,26 +4,11 @@
 use crate::db::append_events;
 use crate::questions::{load_question, question_event};
 use crate::{now_millis, Result, Store};
-use curbside_domain::{Platform, QuestionId, SessionId, SourceId, StoredEvent};
+use curbside_domain::{QuestionId, SessionId, StoredEvent};
 use std::collections::BTreeMap;
 
 /// A comment as a connector hands it over, already matched to its session.
-#[derive(Debug, Clone)]
-pub struct IncomingComment {
-    pub session_id: SessionId,
-    pub source_id: Option<SourceId>,
-    pub platform: Platform,
-    /// The platform's id: the dedupe key, unique per platform.
-    pub platform_comment_id: String,
-    pub author_id: Option<String>,
-    pub author_name: Option<String>,
-    pub text: String,
-    pub parent_id: Option<String>,
-    /// When the comment was written (unix ms), as the platform says.
-    pub platform_time: i64,
-    /// How it arrived: `webhook`, `poll`, `web`.
-    pub via: String,
-}
+pub type IncomingComment = curbside_domain::NewComment;
 
 #[derive(Debug, Default)]
 pub struct IngestOutcome {

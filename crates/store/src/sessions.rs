@@ -303,6 +303,34 @@ async fn free_slug(conn: &mut AnyConnection, base: &Slug) -> Result<Slug> {
     Err(StoreError::Conflict(format!("no free slug near {base:?}: choose one with `slug`")))
 }
 
+impl Store {
+    /// A session's audit trail, oldest first.
+    pub async fn audit_log(&self, session: SessionId) -> Result<Vec<curbside_domain::AuditEntry>> {
+        let rows = sqlx::query(
+            "SELECT id, at, actor_id, actor_name, action, session_id, question_id, detail_json \
+             FROM audit_log WHERE session_id = $1 ORDER BY id",
+        )
+        .bind(session.0)
+        .fetch_all(self.read_pool())
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let detail: String = r.try_get("detail_json")?;
+                Ok(curbside_domain::AuditEntry {
+                    id: r.try_get("id")?,
+                    at: r.try_get("at")?,
+                    actor_id: r.try_get::<Option<i64>, _>("actor_id")?.map(UserId),
+                    actor_name: r.try_get("actor_name")?,
+                    action: r.try_get("action")?,
+                    session_id: r.try_get::<Option<i64>, _>("session_id")?.map(SessionId),
+                    question_id: r.try_get::<Option<i64>, _>("question_id")?.map(curbside_domain::QuestionId),
+                    detail: serde_json::from_str(&detail)?,
+                })
+            })
+            .collect()
+    }
+}
+
 /// Appends an audit entry; called inside the transaction of the action it records.
 pub(crate) async fn audit(
     conn: &mut AnyConnection,

@@ -173,3 +173,21 @@ pub async fn outbox(
     state.db("session.get", state.store.session(id)).await?;
     Ok(ApiJson(OutboxList { items: state.db("outbox.list", state.store.outbox(id)).await? }))
 }
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct AuditList {
+    pub entries: Vec<curbside_domain::AuditEntry>,
+}
+
+/// The session's audit trail: every staff and platform action, oldest first.
+#[utoipa::path(get, path = "/api/sessions/{id}/audit", tag = "sessions",
+    params(("id" = i64, Path)), responses((status = 200, body = AuditList)))]
+pub async fn audit(
+    State(state): State<AppState>,
+    staff: Staff,
+    ApiPath(id): ApiPath<SessionId>,
+) -> ApiResult<ApiJson<AuditList>> {
+    staff.require(policy::RUN_SESSIONS)?;
+    state.db("session.get", state.store.session(id)).await?;
+    Ok(ApiJson(AuditList { entries: state.db("audit.list", state.store.audit_log(id)).await? }))
+}
