@@ -119,11 +119,25 @@ async fn question_moves_from_new_to_answered_and_refuses_illegal_steps(backend: 
     let admin = app.admin().await;
     let (status, audit) = app.call("GET", &format!("/api/sessions/{sid}/audit"), Some(&admin), None).await;
     assert_eq!(status, 200);
-    let actions: Vec<&str> = audit["entries"].as_array().into_iter().flatten().filter_map(|e| e["action"].as_str()).collect();
-    for want in ["session.create", "question.approve", "question.merge", "question.reject", "question.put_on_air", "question.answer", "question.correct"] {
+    let actions: Vec<&str> =
+        audit["entries"].as_array().into_iter().flatten().filter_map(|e| e["action"].as_str()).collect();
+    for want in [
+        "session.create",
+        "question.approve",
+        "question.merge",
+        "question.reject",
+        "question.put_on_air",
+        "question.answer",
+        "question.correct",
+    ] {
         assert!(actions.contains(&want), "{want} missing from {actions:?}");
     }
-    let answer = audit["entries"].as_array().into_iter().flatten().find(|e| e["action"] == "question.answer").expect("answer entry");
+    let answer = audit["entries"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|e| e["action"] == "question.answer")
+        .expect("answer entry");
     assert_eq!(answer["actor_name"], "Test specialist");
     assert_eq!(answer["detail"]["from"], "on_air");
 

@@ -311,7 +311,9 @@ mod tests {
         let client = GraphClient::new("http://127.0.0.1:9", "secret").expect("client");
         let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
         let err = rt
-            .block_on(client.get_next("https://evil.example/v25.0/1/comments?after=x&access_token=leak", "tok"))
+            .block_on(
+                client.get_next("https://evil.example/v25.0/1/comments?after=x&access_token=leak", "tok"),
+            )
             .expect_err("refused");
         assert!(matches!(err, GraphCallError::Unexpected(_)), "{err}");
         assert!(!err.to_string().contains("tok"));

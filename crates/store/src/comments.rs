@@ -1,11 +1,14 @@
 //! Ingest: platform comments become stored comments and new questions, once per platform comment
 //! id however often and however batched they arrive (webhook retries, polling overlap).
 
-use crate::db::append_events;
-use crate::questions::{load_question, question_event};
+use crate::db::{append_events, NewEvent};
+use crate::questions::question_event;
 use crate::{now_millis, Result, Store};
-use curbside_domain::{QuestionId, SessionId, StoredEvent};
+use curbside_domain::{
+    CommentId, Question, QuestionId, QuestionSource, QuestionState, SessionId, SourceId, StoredEvent,
+};
 use std::collections::BTreeMap;
+use std::collections::BTreeSet;
 
 /// A comment as a connector hands it over, already matched to its session.
 pub type IncomingComment = curbside_domain::NewComment;
@@ -29,7 +32,8 @@ impl Store {
         }
         let now = now_millis();
         let mut tx = self.begin_write().await?;
-        let mut created: BTreeMap<SessionId, Vec<QuestionId>> = BTreeMap::new();
+        let mut created: BTreeMap<SessionId, Vec<NewEvent>> = BTreeMap::new();
+        let mut last_comment: BTreeMap<SourceId, i64> = BTreeMap::new();
         for c in &batch {
             let comment_id: Option<i64> = sqlx::query_scalar(
                 "INSERT INTO comments (platform, platform_comment_id, session_id, source_id, author_id, \
@@ -73,22 +77,47 @@ impl Store {
                 .execute(&mut *tx)
                 .await?;
             if let Some(source) = c.source_id {
-                sqlx::query("UPDATE sources SET last_comment_at = $1 WHERE id = $2")
-                    .bind(c.platform_time)
-                    .bind(source.0)
-                    .execute(&mut *tx)
-                    .await?;
+                let newest = last_comment.entry(source).or_insert(c.platform_time);
+                *newest = (*newest).max(c.platform_time);
             }
             outcome.stored += 1;
-            created.entry(c.session_id).or_default().push(QuestionId(question_id));
+            // The new question is known in full here: no need to read it back.
+            let question = Question {
+                id: QuestionId(question_id),
+                session_id: c.session_id,
+                state: QuestionState::New,
+                version: 1,
+                public_text: text.to_owned(),
+                original_text: text.to_owned(),
+                flags: BTreeSet::new(),
+                asked_by_count: 1,
+                merged_into: None,
+                reject_reason: None,
+                sources: vec![QuestionSource {
+                    comment_id: c.platform_comment_id.clone(),
+                    platform: c.platform,
+                    author_name: c.author_name.clone(),
+                    text: c.text.clone(),
+                    created_at: c.platform_time,
+                    stored_id: Some(CommentId(comment_id)),
+                }],
+                answer: None,
+                created_at: now,
+                updated_at: now,
+                last_actor: None,
+            };
+            created.entry(c.session_id).or_default().push(question_event("created", &question));
+        }
+        for (source, at) in last_comment {
+            sqlx::query("UPDATE sources SET last_comment_at = $1 WHERE id = $2 AND (last_comment_at IS NULL OR last_comment_at < $3)")
+                .bind(at)
+                .bind(source.0)
+                .bind(at)
+                .execute(&mut *tx)
+                .await?;
         }
         let mut events = Vec::new();
-        for (session, questions) in created {
-            let mut new_events = Vec::with_capacity(questions.len());
-            for id in questions {
-                let q = load_question(&mut tx, id).await?;
-                new_events.push(question_event("created", &q));
-            }
+        for (session, new_events) in created {
             events.extend(append_events(&mut tx, session, now, new_events).await?);
         }
         outcome.events = self.commit(tx, events).await?;
