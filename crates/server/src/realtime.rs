@@ -73,7 +73,13 @@ pub async fn public_events(
         Some(n) => state.hub.subscribe(session.id, EventAudience::Public, Offset(n)).await,
         None => state.hub.subscribe_from_head(session.id, EventAudience::Public).await,
     }
-    .map_err(|e| ApiError::Internal(anyhow::anyhow!("subscribe failed: {e}")))?
+    .map_err(|e| match e {
+        curbside_hub::HubError::UnknownSession(_) => ApiError::NotFound("session".into()),
+        other => {
+            tracing::warn!(error = %other, "public stream could not start");
+            ApiError::Unavailable("the live stream is unavailable right now; retry shortly".into())
+        }
+    })?
     .hold_permit(permit);
     let stream = curbside_hub::sse_stream(sub, state.shutdown.clone());
     let mut resp = Body::from_stream(stream).into_response();
