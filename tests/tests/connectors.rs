@@ -29,7 +29,7 @@ async fn rig_on(db: TestDb, config: GraphConfig, create_session: bool) -> Rig {
     let mut app = TestApp::spawn_with(db, move |s| {
         s.meta_app_secret = Some(secret);
         s.graph_url = graph_url;
-        s.poll_interval_ms = 200;
+        s.poll_interval_ms = "200".into();
     })
     .await;
     let mut session = 0;
@@ -432,7 +432,7 @@ async fn a_crash_between_sending_and_recording_leaves_exactly_one_reply(backend:
     let mut app = TestApp::spawn_with(db, move |s| {
         s.meta_app_secret = Some(secret);
         s.graph_url = url;
-        s.poll_interval_ms = 200;
+        s.poll_interval_ms = "200".into();
     })
     .await;
     let admin = app.admin().await;

@@ -14,7 +14,7 @@ async fn the_whole_scripted_session_arrives_once_through_webhooks_and_polling(ba
     let mut app = TestApp::spawn_with(TestDb::fresh(backend).await, move |s| {
         s.meta_app_secret = Some(secret);
         s.graph_url = url;
-        s.poll_interval_ms = 200;
+        s.poll_interval_ms = "200".into();
     })
     .await;
     let admin = app.admin().await;

@@ -55,11 +55,11 @@ pub struct Settings {
     #[arg(long, env = "CURBSIDE_ADMIN_PASSWORD", hide_env_values = true)]
     pub admin_password: Option<String>,
     /// At most this many askers of one (merged) question get a platform reply.
-    #[arg(long, env = "CURBSIDE_REPLY_CAP", default_value_t = 25)]
-    pub reply_cap: usize,
+    #[arg(long, env = "CURBSIDE_REPLY_CAP", default_value = "25")]
+    pub reply_cap: String,
     /// Milliseconds between polling rounds of a live source (adaptive above this).
-    #[arg(long, env = "CURBSIDE_POLL_INTERVAL_MS", default_value_t = 3000)]
-    pub poll_interval_ms: u64,
+    #[arg(long, env = "CURBSIDE_POLL_INTERVAL_MS", default_value = "3000")]
+    pub poll_interval_ms: String,
 }
 
 impl Settings {
@@ -69,8 +69,8 @@ impl Settings {
             bind: "127.0.0.1:8080".into(),
             database_url: "sqlite://curbside.db".into(),
             graph_url: "https://graph.facebook.com".into(),
-            reply_cap: 25,
-            poll_interval_ms: 3000,
+            reply_cap: "25".into(),
+            poll_interval_ms: "3000".into(),
             ..Settings::default()
         }
     }
@@ -110,10 +110,16 @@ impl Settings {
             meta_verify_token: nonempty(self.meta_verify_token),
             graph_url,
             admin,
-            reply_cap: self.reply_cap,
-            poll_interval: std::time::Duration::from_millis(self.poll_interval_ms.clamp(200, 60_000)),
+            reply_cap: whole_number("CURBSIDE_REPLY_CAP", &self.reply_cap)?,
+            poll_interval: std::time::Duration::from_millis(
+                whole_number("CURBSIDE_POLL_INTERVAL_MS", &self.poll_interval_ms)?.clamp(200, 60_000) as u64,
+            ),
         })
     }
+}
+
+fn whole_number(name: &str, raw: &str) -> anyhow::Result<usize> {
+    raw.trim().parse().with_context(|| format!("{name} must be a whole number (got {raw:?})"))
 }
 
 fn check_http_url(name: &str, raw: &str) -> anyhow::Result<String> {
@@ -145,6 +151,12 @@ mod tests {
         let mut s = Settings::defaults();
         s.admin_email = Some("a@b.c".into());
         assert!(s.check().unwrap_err().to_string().contains("both"));
+        let mut s = Settings::defaults();
+        s.reply_cap = "abc".into();
+        assert_eq!(
+            s.check().unwrap_err().to_string(),
+            "CURBSIDE_REPLY_CAP must be a whole number (got \"abc\")"
+        );
         let mut s = Settings::defaults();
         s.public_url = Some("ftp://x".into());
         assert!(s.check().unwrap_err().to_string().starts_with("CURBSIDE_PUBLIC_URL"));

@@ -55,7 +55,7 @@ pub async fn run(
     settings.meta_app_secret = Some(ids.app_secret.clone());
     settings.meta_verify_token = Some("curbside-demo-verify-token".into());
     settings.graph_url = graph.url();
-    settings.poll_interval_ms = 1_500;
+    settings.poll_interval_ms = "1500".into();
     let config = settings.check()?;
     let base = config.public_url.clone();
     let app = Application::build(config).await?;
