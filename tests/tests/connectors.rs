@@ -272,6 +272,8 @@ async fn answer(rig: &mut Rig, q: i64, text: &str) -> Value {
 
 async fn an_answer_replies_on_facebook_and_privately_on_instagram_once_each(backend: Backend) {
     let mut rig = rig_with(backend, GraphConfig::default()).await;
+    // Like Meta, the fake sends the Page's own replies back as webhooks: they must not loop.
+    rig.graph.set_echo_target(Some(url::Url::parse(&rig.app.url("/webhooks/meta")).expect("url")));
     rig.set_status("live").await;
     let fb = rig.fb_comment("3001", "801", "Rowan here - is coffee bad for my heart?", true);
     let ig = rig.ig_comment("17800000000000002", "802", "coffee and heart rhythm??");
@@ -300,9 +302,17 @@ async fn an_answer_replies_on_facebook_and_privately_on_instagram_once_each(back
     assert_eq!(private.len(), 1);
     assert_eq!(private[0].comment_id, ig);
     assert!(private[0].text.len() <= 1000);
-    // More polling rounds and outbox passes post nothing more.
+    // More polling rounds and outbox passes post nothing more, and the Page's own reply (echoed
+    // by webhook and seen by polling) never becomes a question.
     tokio::time::sleep(Duration::from_millis(800)).await;
     assert_eq!((rig.graph.fb_replies().len(), rig.graph.ig_private_replies().len()), (1, 1));
+    assert_eq!(rig.app.questions(rig.session).await.len(), 2);
+    let metrics =
+        rig.app.http.get(rig.app.url("/metrics")).send().await.expect("metrics").text().await.expect("text");
+    assert!(
+        metrics.contains("curbside_comments_total{via=\"webhook\",result=\"self_authored\"}"),
+        "{metrics}"
+    );
     rig.finish().await;
 }
 
