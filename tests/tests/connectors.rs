@@ -360,6 +360,44 @@ async fn a_reply_that_reached_facebook_before_a_failure_is_not_posted_again(back
     rig.finish().await;
 }
 
+async fn a_correction_made_before_delivery_goes_out_corrected(backend: Backend) {
+    let mut rig = rig_with(backend, GraphConfig::default()).await;
+    rig.set_status("live").await;
+    let fb = rig.fb_comment("4501", "815", "Is it safe to take ibuprofen with blood thinners?", true);
+    let qs = rig.wait_questions("the comment", |qs| qs.len() == 1).await;
+    // Facebook is briefly unavailable: the first attempt fails and is retried later.
+    rig.graph.inject(
+        FaultRule::new(
+            Matcher::method_path(axum::http::Method::POST, format!("{fb}/comments")),
+            Fault::ServerError(503),
+        )
+        .times(1),
+    );
+    let q = qs[0]["id"].as_i64().expect("id");
+    answer(&mut rig, q, "Usually yes.").await;
+    rig.wait_outbox("the failed first attempt", |items| {
+        items.len() == 1 && items[0]["attempts"] == 1 && items[0]["status"] == "pending"
+    })
+    .await;
+    let specialist = rig.app.staff(Role::Specialist).await;
+    let correction = "No: ask your clinician first, ibuprofen raises the bleeding risk.";
+    let (status, _) = rig
+        .app
+        .call(
+            "POST",
+            &format!("/api/questions/{q}/correct"),
+            Some(&specialist),
+            Some(json!({"text": correction})),
+        )
+        .await;
+    assert_eq!(status, 200);
+    rig.wait_outbox("the retried reply", |items| items.len() == 1 && items[0]["status"] == "sent").await;
+    let replies = rig.graph.fb_replies();
+    assert_eq!(replies.len(), 1);
+    assert!(replies[0].message.starts_with(correction), "{}", replies[0].message);
+    rig.finish().await;
+}
+
 async fn a_crash_between_sending_and_recording_leaves_exactly_one_reply(backend: Backend) {
     // First life: the answer is given while no worker runs (no app secret: connectors off).
     let db = TestDb::fresh(backend).await;
@@ -508,6 +546,7 @@ on_both_backends!(
     an_answer_replies_on_facebook_and_privately_on_instagram_once_each,
     instagram_private_replies_expire_once_the_broadcast_ends,
     a_reply_that_reached_facebook_before_a_failure_is_not_posted_again,
+    a_correction_made_before_delivery_goes_out_corrected,
     a_crash_between_sending_and_recording_leaves_exactly_one_reply,
     hiding_at_source_hides_each_comment_on_its_platform,
     facebook_live_status_follows_the_broadcast,

@@ -149,6 +149,14 @@ impl OutboxWorker {
             .source_for(&session, item.platform)
             .await
             .ok_or_else(|| failed(format!("the session has no {} source", item.platform)))?;
+        // The answer as it stands now: a correction made before delivery goes out corrected.
+        let mut item = item.clone();
+        if let Some(q) = item.question_id {
+            if let Ok(Some(answer)) = self.store.question(q).await.map(|q| q.answer) {
+                item.text = Some(answer.text);
+            }
+        }
+        let item = &item;
         let result = match (item.kind, &spec) {
             (OutboxKind::Reply, SourceSpec::Facebook { .. }) => {
                 let message =
