@@ -228,24 +228,26 @@ fn compose_reply(item: &OutboxItem, session: &Session, public_url: &str, limit: 
     let anchor = item.question_id.map(|q| format!("#q{q}")).unwrap_or_default();
     let tail =
         format!("\n\n{}\n\nFull Q&A: {public_url}/s/{}{anchor}", session.disclaimer.trim(), session.slug);
-    let fits = |s: &str| match limit {
-        ReplyLimit::Chars(n) => s.chars().count() + tail.chars().count() <= n,
-        ReplyLimit::Bytes(n) => s.len() + tail.len() <= n,
+    // What the answer may take: the limit less the tail, in the limit's own unit.
+    let (size, budget): (fn(&str) -> usize, usize) = match limit {
+        ReplyLimit::Chars(n) => (|s| s.chars().count(), n.saturating_sub(tail.chars().count())),
+        ReplyLimit::Bytes(n) => (str::len, n.saturating_sub(tail.len())),
     };
-    if fits(answer) {
+    if size(answer) <= budget {
         return format!("{answer}{tail}");
     }
-    let mut cut: String = String::new();
-    for c in answer.chars() {
-        let mut candidate = cut.clone();
-        candidate.push(c);
-        candidate.push('…');
-        if !fits(&candidate) {
-            break;
-        }
-        cut.push(c);
-    }
-    format!("{}…{tail}", cut.trim_end())
+    // Keep whole characters while they and the ellipsis fit.
+    let room = budget.saturating_sub(size("…"));
+    let mut used = 0;
+    let end = answer
+        .char_indices()
+        .take_while(|(i, c)| {
+            used += size(&answer[*i..*i + c.len_utf8()]);
+            used <= room
+        })
+        .last()
+        .map_or(0, |(i, c)| i + c.len_utf8());
+    format!("{}…{tail}", answer[..end].trim_end())
 }
 
 #[cfg(test)]
@@ -305,5 +307,13 @@ mod tests {
         assert!(r.len() <= 1000, "{} bytes", r.len());
         assert!(r.contains("…\n\nGeneral information only."));
         assert!(r.ends_with("/s/heart#q7"));
+    }
+
+    #[test]
+    fn long_facebook_replies_use_the_whole_character_budget() {
+        let long = "é".repeat(3000);
+        let r = compose_reply(&item(&long), &session(), "https://qa.example.org", ReplyLimit::Chars(2000));
+        assert_eq!(r.chars().count(), 2000, "filled exactly to the limit");
+        assert!(r.contains("é…\n\nGeneral information only."));
     }
 }

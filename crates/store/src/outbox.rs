@@ -56,7 +56,7 @@ fn item_from_row(r: &AnyRow) -> Result<OutboxItem> {
     })
 }
 
-fn outbox_event(item: &OutboxItem) -> NewEvent {
+pub(crate) fn outbox_event(item: &OutboxItem) -> NewEvent {
     NewEvent { staff: EventBody::Outbox { item: Box::new(item.clone()) }, public: None }
 }
 
@@ -70,7 +70,7 @@ async fn load_item(conn: &mut AnyConnection, id: i64) -> Result<OutboxItem> {
 }
 
 /// Queues one action per comment behind `q` (up to `cap`), skipping comments the platform no
-/// longer shows and targets that already have one. Returns the events for the new rows.
+/// longer shows and targets that already have one. Returns the new rows.
 pub(crate) async fn enqueue_for_question(
     conn: &mut AnyConnection,
     q: &Question,
@@ -78,7 +78,7 @@ pub(crate) async fn enqueue_for_question(
     text: Option<&str>,
     cap: usize,
     now: i64,
-) -> Result<Vec<NewEvent>> {
+) -> Result<Vec<OutboxItem>> {
     let rows = sqlx::query(
         "SELECT platform, platform_comment_id, source_id, hidden_at FROM comments \
          WHERE question_id = $1 AND removed_at IS NULL ORDER BY platform_time, id",
@@ -86,7 +86,7 @@ pub(crate) async fn enqueue_for_question(
     .bind(q.id.0)
     .fetch_all(&mut *conn)
     .await?;
-    let mut events = Vec::new();
+    let mut items = Vec::new();
     for r in rows.iter().take(cap) {
         let platform: String = r.try_get("platform")?;
         let Some(platform) = Platform::parse(&platform) else { continue };
@@ -115,10 +115,10 @@ pub(crate) async fn enqueue_for_question(
         .fetch_optional(&mut *conn)
         .await?;
         if let Some(id) = id {
-            events.push(outbox_event(&load_item(conn, id).await?));
+            items.push(load_item(conn, id).await?);
         }
     }
-    Ok(events)
+    Ok(items)
 }
 
 impl Store {

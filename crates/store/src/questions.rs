@@ -2,7 +2,7 @@
 //! [`QuestionState::apply`], writes its audit entry and appends its events in one transaction.
 
 use crate::db::{append_events, NewEvent};
-use crate::outbox::enqueue_for_question;
+use crate::outbox::{enqueue_for_question, outbox_event};
 use crate::sessions::audit;
 use crate::{now_millis, Actor, Result, Store, StoreError};
 use curbside_domain::{
@@ -341,8 +341,12 @@ impl Store {
         // so an answer never exists without its replies (nor replies without the answer).
         if let (Action::Answer { text }, Some(q)) = (action, &after) {
             let cap = self.reply_cap();
-            new_events
-                .extend(enqueue_for_question(&mut tx, q, OutboxKind::reply_for, Some(text), cap, now).await?);
+            new_events.extend(
+                enqueue_for_question(&mut tx, q, OutboxKind::reply_for, Some(text), cap, now)
+                    .await?
+                    .iter()
+                    .map(outbox_event),
+            );
         }
         let events = append_events(&mut tx, before.session_id, now, new_events).await?;
         self.commit(tx, events).await?;
@@ -359,15 +363,8 @@ impl Store {
         let now = now_millis();
         let mut tx = self.begin_write().await?;
         let q = load_question(&mut tx, id).await?;
-        let events =
+        let items =
             enqueue_for_question(&mut tx, &q, |_| Some(OutboxKind::Hide), None, usize::MAX, now).await?;
-        let items: Vec<_> = events
-            .iter()
-            .filter_map(|e| match &e.staff {
-                EventBody::Outbox { item } => Some((**item).clone()),
-                _ => None,
-            })
-            .collect();
         audit(
             &mut tx,
             actor,
@@ -377,7 +374,8 @@ impl Store {
             serde_json::json!({"comments": items.len()}),
         )
         .await?;
-        let events = append_events(&mut tx, q.session_id, now, events).await?;
+        let events =
+            append_events(&mut tx, q.session_id, now, items.iter().map(outbox_event).collect()).await?;
         self.commit(tx, events).await?;
         Ok(items)
     }
