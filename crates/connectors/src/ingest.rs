@@ -57,6 +57,7 @@ pub async fn ingest_notification(
     let mut cache = SourceCache::default();
     let mut new_comments = Vec::new();
     let mut changes: Vec<(Platform, String, SourceChange)> = Vec::new();
+    let mut edits: Vec<(String, String, IncomingComment)> = Vec::new();
     let mut statuses: Vec<(String, LiveStatus)> = Vec::new();
     for indexed in &notification.changes {
         match &indexed.change {
@@ -77,14 +78,8 @@ pub async fn ingest_notification(
                 match c.verb {
                     CommentVerb::Add => new_comments.push(facebook_comment(source, c)),
                     CommentVerb::Edited => {
-                        // An edit of a comment never seen (its `add` was lost) is stored as new.
-                        new_comments.push(facebook_comment(source, c));
                         if let Some(text) = &c.message {
-                            changes.push((
-                                Platform::Facebook,
-                                c.comment_id.clone(),
-                                SourceChange::Edited { text: text.clone() },
-                            ));
+                            edits.push((c.comment_id.clone(), text.clone(), facebook_comment(source, c)));
                         }
                     }
                     CommentVerb::Remove => {
@@ -123,6 +118,20 @@ pub async fn ingest_notification(
     let outcome = store.ingest_comments(new_comments).await?;
     report.stored = outcome.stored;
     report.duplicates = outcome.duplicates;
+    // Edits first, then removals and hides (which may concern a comment an edit just stored).
+    // An edit of a comment never seen (its `add` was lost) is stored as a new comment instead.
+    let mut unseen = Vec::new();
+    for (comment_id, text, as_new) in edits {
+        if store
+            .comment_changed_at_source(Platform::Facebook, &comment_id, SourceChange::Edited { text })
+            .await?
+        {
+            report.changes += 1;
+        } else {
+            unseen.push(as_new);
+        }
+    }
+    report.stored += store.ingest_comments(unseen).await?.stored;
     for (platform, comment_id, change) in changes {
         if store.comment_changed_at_source(platform, &comment_id, change).await? {
             report.changes += 1;
