@@ -46,7 +46,7 @@ enum UserCommand {
         /// Read the password from standard input (required, so it never shows in `ps`).
         #[arg(long, required = true)]
         password_stdin: bool,
-        #[arg(long, env = "CURBSIDE_DATABASE_URL", default_value = "sqlite://curbside.db")]
+        #[arg(long, env = "CURBSIDE_DATABASE_URL", default_value = crate::config::DEFAULT_DATABASE_URL)]
         database_url: String,
     },
 }

@@ -4,6 +4,13 @@
 use anyhow::{bail, Context};
 use std::net::SocketAddr;
 
+/// The contract's defaults, shared by the flags, `Settings::defaults` and the other commands.
+pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://curbside.db";
+pub const DEFAULT_GRAPH_URL: &str = "https://graph.facebook.com";
+const DEFAULT_REPLY_CAP: &str = "25";
+const DEFAULT_POLL_INTERVAL_MS: &str = "3000";
+
 #[derive(Clone)]
 pub struct Config {
     pub bind: SocketAddr,
@@ -36,10 +43,10 @@ impl std::fmt::Debug for Config {
 #[derive(Debug, Clone, Default, clap::Args)]
 pub struct Settings {
     /// Listen address.
-    #[arg(long, env = "CURBSIDE_BIND", default_value = "127.0.0.1:8080")]
+    #[arg(long, env = "CURBSIDE_BIND", default_value = DEFAULT_BIND)]
     pub bind: String,
     /// `sqlite://path.db` (created if missing) or `postgres://user@host/db`.
-    #[arg(long, env = "CURBSIDE_DATABASE_URL", default_value = "sqlite://curbside.db")]
+    #[arg(long, env = "CURBSIDE_DATABASE_URL", default_value = DEFAULT_DATABASE_URL)]
     pub database_url: String,
     /// Base URL for links in replies, overlays and exports (default `http://{bind}`).
     #[arg(long, env = "CURBSIDE_PUBLIC_URL")]
@@ -48,17 +55,17 @@ pub struct Settings {
     pub meta_app_secret: Option<String>,
     #[arg(long, env = "CURBSIDE_META_VERIFY_TOKEN", hide_env_values = true)]
     pub meta_verify_token: Option<String>,
-    #[arg(long, env = "CURBSIDE_GRAPH_URL", default_value = "https://graph.facebook.com")]
+    #[arg(long, env = "CURBSIDE_GRAPH_URL", default_value = DEFAULT_GRAPH_URL)]
     pub graph_url: String,
     #[arg(long, env = "CURBSIDE_ADMIN_EMAIL")]
     pub admin_email: Option<String>,
     #[arg(long, env = "CURBSIDE_ADMIN_PASSWORD", hide_env_values = true)]
     pub admin_password: Option<String>,
     /// At most this many askers of one (merged) question get a platform reply.
-    #[arg(long, env = "CURBSIDE_REPLY_CAP", default_value = "25")]
+    #[arg(long, env = "CURBSIDE_REPLY_CAP", default_value = DEFAULT_REPLY_CAP)]
     pub reply_cap: String,
     /// Milliseconds between polling rounds of a live source (adaptive above this).
-    #[arg(long, env = "CURBSIDE_POLL_INTERVAL_MS", default_value = "3000")]
+    #[arg(long, env = "CURBSIDE_POLL_INTERVAL_MS", default_value = DEFAULT_POLL_INTERVAL_MS)]
     pub poll_interval_ms: String,
 }
 
@@ -66,11 +73,11 @@ impl Settings {
     /// Settings with every default, for tests and the demo.
     pub fn defaults() -> Settings {
         Settings {
-            bind: "127.0.0.1:8080".into(),
-            database_url: "sqlite://curbside.db".into(),
-            graph_url: "https://graph.facebook.com".into(),
-            reply_cap: "25".into(),
-            poll_interval_ms: "3000".into(),
+            bind: DEFAULT_BIND.into(),
+            database_url: DEFAULT_DATABASE_URL.into(),
+            graph_url: DEFAULT_GRAPH_URL.into(),
+            reply_cap: DEFAULT_REPLY_CAP.into(),
+            poll_interval_ms: DEFAULT_POLL_INTERVAL_MS.into(),
             ..Settings::default()
         }
     }

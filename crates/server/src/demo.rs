@@ -16,7 +16,7 @@ use std::time::Duration;
 #[derive(Debug, Clone, clap::Args)]
 pub struct DemoOptions {
     /// Listen address of the hub.
-    #[arg(long, env = "CURBSIDE_BIND", default_value = "127.0.0.1:8080")]
+    #[arg(long, env = "CURBSIDE_BIND", default_value = crate::config::DEFAULT_BIND)]
     pub bind: String,
     /// Folder for the demo's database; recreated on each run.
     #[arg(long, default_value = "curbside-demo")]

@@ -134,10 +134,6 @@ impl Store {
         Ok(())
     }
 
-    pub fn backend(&self) -> Backend {
-        self.inner.backend
-    }
-
     /// Answers when the database does and every migration this build knows is applied.
     pub async fn ready(&self) -> Result<()> {
         let applied: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM _sqlx_migrations WHERE success")

@@ -74,15 +74,6 @@ impl Store {
         rows.iter().map(user_from_row).collect()
     }
 
-    pub async fn user(&self, id: UserId) -> Result<StaffUser> {
-        let row = sqlx::query(&format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1"))
-            .bind(id.0)
-            .fetch_optional(self.read_pool())
-            .await?
-            .ok_or(StoreError::NotFound("staff account"))?;
-        user_from_row(&row)
-    }
-
     /// The active account with this email and its password hash, for sign-in.
     pub async fn user_for_sign_in(&self, email: &str) -> Result<Option<(StaffUser, String)>> {
         let row = sqlx::query(&format!(

@@ -60,7 +60,12 @@ async fn resolve_video_ids(state: &AppState, session: &Session) -> bool {
             continue;
         }
         let Ok(record) = state.store.source(view.id).await else { continue };
-        match curbside_connectors::resolve_video_id(&state.store, graph, &record).await {
+        // Bounded: creating a session must not hang on a slow Graph API (the poller retries).
+        let lookup = tokio::time::timeout(
+            std::time::Duration::from_secs(5),
+            curbside_connectors::resolve_video_id(&state.store, graph, &record),
+        );
+        match lookup.await.unwrap_or(Err(curbside_connectors::GraphCallError::Timeout)) {
             Ok(()) => resolved = true,
             Err(e) => {
                 tracing::warn!(source_id = %view.id, error = %e, "cannot resolve the live video's video id");
