@@ -254,6 +254,34 @@ impl TestApp {
         (status, value)
     }
 
+    /// Starts a server whose Meta settings point at the simulator's fake Graph API, polling fast.
+    pub async fn spawn_against(db: TestDb, graph: &curbside_simulator::FakeGraph) -> TestApp {
+        let (secret, url) = (String::from_utf8_lossy(&graph.app_secret()).into_owned(), graph.url());
+        TestApp::spawn_with(db, move |s| {
+            s.meta_app_secret = Some(secret);
+            s.graph_url = url;
+            s.poll_interval_ms = "200".into();
+        })
+        .await
+    }
+
+    /// Creates a session listening to the simulator's Facebook live video and Instagram live
+    /// media (the Facebook video id left for Curbside to look up); returns its id.
+    pub async fn create_simulated_session(&mut self, ids: &curbside_simulator::SimIds) -> i64 {
+        let admin = self.admin().await;
+        let (status, body) = self
+            .call("POST", "/api/sessions", Some(&admin), Some(json!({
+                "title": "Heart health live",
+                "sources": [
+                    {"platform": "facebook", "page_id": ids.page_id, "live_video_id": ids.live_video_id, "access_token": ids.page_token},
+                    {"platform": "instagram", "ig_user_id": ids.ig_user_id, "media_id": ids.ig_media_id, "access_token": ids.ig_token}
+                ]
+            })))
+            .await;
+        assert_eq!(status, 201, "{body}");
+        body["id"].as_i64().expect("session id")
+    }
+
     /// Creates a session with one Facebook and one Instagram source; returns its JSON.
     pub async fn create_session(&mut self, title: &str) -> Value {
         let admin = self.admin().await;

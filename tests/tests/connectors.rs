@@ -3,8 +3,8 @@
 //! outbox's promise to post once, also across a crash between sending and recording.
 
 use curbside_simulator::{
-    BroadcastStatus, FakeGraph, Fault, FaultRule, FeedComment, GraphConfig, Matcher, NewComment, SimIds,
-    WebhookBody, WebhookChange,
+    FakeGraph, Fault, FaultRule, FeedComment, GraphConfig, Matcher, NewComment, SimIds, WebhookBody,
+    WebhookChange,
 };
 use curbside_tests::{on_both_backends, Backend, Role, TestApp, TestDb};
 use serde_json::{json, Value};
@@ -18,35 +18,10 @@ struct Rig {
 }
 
 async fn rig_with(backend: Backend, config: GraphConfig) -> Rig {
-    rig_on(TestDb::fresh(backend).await, config, true).await
-}
-
-async fn rig_on(db: TestDb, config: GraphConfig, create_session: bool) -> Rig {
     let ids = config.ids.clone();
     let graph = FakeGraph::start(config).await.expect("fake graph");
-    let secret = ids.app_secret.clone();
-    let graph_url = graph.url();
-    let mut app = TestApp::spawn_with(db, move |s| {
-        s.meta_app_secret = Some(secret);
-        s.graph_url = graph_url;
-        s.poll_interval_ms = "200".into();
-    })
-    .await;
-    let mut session = 0;
-    if create_session {
-        let admin = app.admin().await;
-        let (status, body) = app
-            .call("POST", "/api/sessions", Some(&admin), Some(json!({
-                "title": "Heart health live",
-                "sources": [
-                    {"platform": "facebook", "page_id": ids.page_id, "live_video_id": ids.live_video_id, "access_token": ids.page_token},
-                    {"platform": "instagram", "ig_user_id": ids.ig_user_id, "media_id": ids.ig_media_id, "access_token": ids.ig_token}
-                ]
-            })))
-            .await;
-        assert_eq!(status, 201, "{body}");
-        session = body["id"].as_i64().expect("id");
-    }
+    let mut app = TestApp::spawn_against(TestDb::fresh(backend).await, &graph).await;
+    let session = app.create_simulated_session(&ids).await;
     Rig { app, graph, ids, session }
 }
 
@@ -406,12 +381,7 @@ async fn a_crash_between_sending_and_recording_leaves_exactly_one_reply(backend:
     let graph = FakeGraph::start(config).await.expect("fake graph");
     let mut app = TestApp::spawn_with(db, |s| s.meta_app_secret = None).await;
     let admin = app.admin().await;
-    let (_, s) = app
-        .call("POST", "/api/sessions", Some(&admin), Some(json!({"title": "Crash", "sources": [
-            {"platform": "facebook", "page_id": ids.page_id, "live_video_id": ids.live_video_id, "video_id": ids.video_id, "access_token": ids.page_token},
-            {"platform": "instagram", "ig_user_id": ids.ig_user_id, "media_id": ids.ig_media_id, "access_token": ids.ig_token}]})))
-        .await;
-    let sid = s["id"].as_i64().expect("id");
+    let sid = app.create_simulated_session(&ids).await;
     app.call("PATCH", &format!("/api/sessions/{sid}"), Some(&admin), Some(json!({"status": "live"}))).await;
     let store = app.store().await;
     let fb_id = format!("{}_5001", ids.video_id);
@@ -475,14 +445,7 @@ async fn a_crash_between_sending_and_recording_leaves_exactly_one_reply(backend:
     let db = app.stop().await;
 
     // Second life, with the worker: it reconciles instead of posting again.
-    let secret = ids.app_secret.clone();
-    let url = graph.url();
-    let mut app = TestApp::spawn_with(db, move |s| {
-        s.meta_app_secret = Some(secret);
-        s.graph_url = url;
-        s.poll_interval_ms = "200".into();
-    })
-    .await;
+    let mut app = TestApp::spawn_against(db, &graph).await;
     let admin = app.admin().await;
     let mut items = Vec::new();
     for _ in 0..150 {
@@ -517,27 +480,6 @@ async fn hiding_at_source_hides_each_comment_on_its_platform(backend: Backend) {
     rig.finish().await;
 }
 
-async fn facebook_live_status_follows_the_broadcast(backend: Backend) {
-    let mut rig = rig_with(backend, GraphConfig::default()).await;
-    let (page, live_video) = (rig.ids.page_id.clone(), rig.ids.live_video_id.clone());
-    let status = |s: &str| {
-        WebhookBody::page()
-            .with_entry(
-                page.clone(),
-                1_764_000_001,
-                vec![WebhookChange::live_video_status(live_video.clone(), s)],
-            )
-            .to_bytes()
-    };
-    let body = status("live");
-    assert_eq!(rig.app.webhook(&body).await.0, 200);
-    assert_eq!(rig.session_json().await["status"], "live");
-    rig.graph.set_live_status(&rig.ids.live_video_id, BroadcastStatus::LiveStopped);
-    assert_eq!(rig.app.webhook(&status("live_stopped")).await.0, 200);
-    assert_eq!(rig.session_json().await["status"], "ended");
-    rig.finish().await;
-}
-
 on_both_backends!(
     polling_fills_what_webhooks_miss_and_dedupes_with_them,
     an_expired_token_stops_the_source_and_asks_for_reauthorisation,
@@ -549,5 +491,4 @@ on_both_backends!(
     a_correction_made_before_delivery_goes_out_corrected,
     a_crash_between_sending_and_recording_leaves_exactly_one_reply,
     hiding_at_source_hides_each_comment_on_its_platform,
-    facebook_live_status_follows_the_broadcast,
 );

@@ -10,21 +10,8 @@ use std::time::Duration;
 async fn the_whole_scripted_session_arrives_once_through_webhooks_and_polling(backend: Backend) {
     let ids = SimIds::default();
     let graph = FakeGraph::start(GraphConfig::new(ids.clone())).await.expect("fake graph");
-    let (secret, url) = (ids.app_secret.clone(), graph.url());
-    let mut app = TestApp::spawn_with(TestDb::fresh(backend).await, move |s| {
-        s.meta_app_secret = Some(secret);
-        s.graph_url = url;
-        s.poll_interval_ms = "200".into();
-    })
-    .await;
-    let admin = app.admin().await;
-    let (status, s) = app
-        .call("POST", "/api/sessions", Some(&admin), Some(json!({"title": "Heart health", "sources": [
-            {"platform": "facebook", "page_id": ids.page_id, "live_video_id": ids.live_video_id, "access_token": ids.page_token},
-            {"platform": "instagram", "ig_user_id": ids.ig_user_id, "media_id": ids.ig_media_id, "access_token": ids.ig_token}]})))
-        .await;
-    assert_eq!(status, 201, "{s}");
-    let sid = s["id"].as_i64().expect("id");
+    let mut app = TestApp::spawn_against(TestDb::fresh(backend).await, &graph).await;
+    let sid = app.create_simulated_session(&ids).await;
 
     let script = Script::cardiology(2026);
     let summary = script.summary();
@@ -51,6 +38,7 @@ async fn the_whole_scripted_session_arrives_once_through_webhooks_and_polling(ba
     let platforms: std::collections::BTreeSet<String> =
         qs.iter().map(|q| q["sources"][0]["platform"].as_str().unwrap_or_default().to_owned()).collect();
     assert_eq!(platforms.len(), 2);
+    let admin = app.admin().await;
     let (_, session) = app.call("GET", &format!("/api/sessions/{sid}"), Some(&admin), None).await;
     assert_eq!(session["status"], "ended", "live_stopped ended the session");
     app.finish().await;
