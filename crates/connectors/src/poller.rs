@@ -39,7 +39,8 @@ impl Default for PollerConfig {
     }
 }
 
-/// Starts the supervisor, which starts and ends one polling task per live source.
+/// Starts the supervisor, which starts and ends one polling task per live source. The
+/// returned task ends after `shutdown` once every source task has ended.
 pub fn spawn_pollers(
     store: Store,
     graph: GraphClient,
@@ -79,9 +80,13 @@ pub fn spawn_pollers(
                 Err(e) => tracing::warn!(error = %e, "cannot list live sources"),
             }
             tokio::select! {
-                _ = shutdown.cancelled() => return,
+                _ = shutdown.cancelled() => break,
                 _ = tokio::time::sleep(config.supervise_every) => {}
             }
+        }
+        // Let each source's task finish its round, so nothing writes after the store closes.
+        while !running.is_empty() {
+            tokio::time::sleep(Duration::from_millis(20)).await;
         }
     })
 }

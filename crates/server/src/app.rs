@@ -101,15 +101,21 @@ impl Application {
                 token.cancel();
             }
         });
-        start_connectors(&state);
+        let connectors = start_connectors(&state);
         tracing::info!(addr = %listener.local_addr()?, "serving");
         axum::serve(listener, app)
             .with_graceful_shutdown(async move { token.cancelled().await })
             .await
             .context("the server stopped unexpectedly")?;
         state.connections.close();
-        if tokio::time::timeout(SHUTDOWN_GRACE, state.connections.wait()).await.is_err() {
-            tracing::warn!("some connections did not close in time");
+        let finished = async {
+            state.connections.wait().await;
+            for task in connectors {
+                let _ = task.await;
+            }
+        };
+        if tokio::time::timeout(SHUTDOWN_GRACE, finished).await.is_err() {
+            tracing::warn!("some connections or connector tasks did not finish in time");
         }
         state.store.close().await;
         tracing::info!("stopped");
@@ -117,26 +123,21 @@ impl Application {
     }
 }
 
-/// Starts the pollers and the outbox worker. They need the app secret: every Graph call
-/// carries `appsecret_proof`. Without it Curbside still runs (staff API, manual sessions).
-fn start_connectors(state: &AppState) {
-    let Some(secret) = state.config.meta_app_secret.as_deref() else {
+/// Starts the pollers and the outbox worker, which need the Graph client (every call carries
+/// `appsecret_proof`). Without Meta settings Curbside still runs (staff API, manual sessions).
+/// Returns their tasks, which end when the shutdown token is cancelled.
+fn start_connectors(state: &AppState) -> Vec<tokio::task::JoinHandle<()>> {
+    let Some(graph) = state.graph.clone() else {
         tracing::warn!(
             "CURBSIDE_META_APP_SECRET is not set: webhooks are refused and polling and replies are off"
         );
-        return;
-    };
-    let graph = match GraphClient::new(&state.config.graph_url, secret) {
-        Ok(g) => g,
-        Err(e) => {
-            tracing::error!(error = %e, "cannot create the Graph API client; polling and replies are off");
-            return;
-        }
+        return Vec::new();
     };
     let shutdown = state.shutdown.clone();
     let poller = PollerConfig { interval: state.config.poll_interval, ..PollerConfig::default() };
-    spawn_pollers(state.store.clone(), graph.clone(), state.connectors.clone(), poller, shutdown.clone());
-    OutboxWorker {
+    let pollers =
+        spawn_pollers(state.store.clone(), graph.clone(), state.connectors.clone(), poller, shutdown.clone());
+    let outbox = OutboxWorker {
         store: state.store.clone(),
         graph,
         metrics: state.connectors.clone(),
@@ -144,6 +145,7 @@ fn start_connectors(state: &AppState) {
         poll_every: Duration::from_millis(250),
     }
     .spawn(shutdown);
+    vec![pollers, outbox]
 }
 
 fn bind(addr: SocketAddr) -> anyhow::Result<TcpListener> {
