@@ -99,6 +99,20 @@ struct SourcePoller {
     source: SourceId,
 }
 
+/// Why a round failed: the platform (acted on per Meta's error table, and shown as the
+/// source's health) or our own database (retried, but not the source's fault).
+#[derive(Debug)]
+enum RoundError {
+    Graph(GraphCallError),
+    Store(curbside_store::StoreError),
+}
+
+impl From<GraphCallError> for RoundError {
+    fn from(e: GraphCallError) -> Self {
+        RoundError::Graph(e)
+    }
+}
+
 /// What one round found.
 struct Round {
     report: IngestReport,
@@ -128,7 +142,12 @@ impl SourcePoller {
                     interval = next_interval(&self.config, interval, round.report.stored > 0, usage);
                     interval
                 }
-                Err(e) => {
+                Err(RoundError::Store(e)) => {
+                    failures += 1;
+                    tracing::error!(source_id = %self.source, error = %e, "storing polled comments failed");
+                    backoff(&self.config, failures)
+                }
+                Err(RoundError::Graph(e)) => {
                     let class = e.class();
                     self.metrics.graph(class.as_str());
                     let message = e.to_string();
@@ -201,7 +220,7 @@ impl SourcePoller {
         }
     }
 
-    async fn round(&self, source: &SourceRecord) -> Result<Round, GraphCallError> {
+    async fn round(&self, source: &SourceRecord) -> Result<Round, RoundError> {
         match &source.spec {
             SourceSpec::Facebook { page_id, live_video_id, video_id } => {
                 if video_id.is_none() {
@@ -221,7 +240,7 @@ impl SourcePoller {
         source: &SourceRecord,
         page_id: &str,
         live_video_id: &str,
-    ) -> Result<Round, GraphCallError> {
+    ) -> Result<Round, RoundError> {
         let token = &source.access_token;
         // One second of overlap: comments written in the same second as the last one seen are
         // fetched again and deduped, never missed.
@@ -278,7 +297,7 @@ impl SourcePoller {
         source: &SourceRecord,
         ig_user_id: &str,
         media_id: &str,
-    ) -> Result<Round, GraphCallError> {
+    ) -> Result<Round, RoundError> {
         let token = &source.access_token;
         let mut comments = Vec::new();
         let mut report = IngestReport::default();
@@ -321,12 +340,8 @@ impl SourcePoller {
         &self,
         comments: Vec<IncomingComment>,
         report: &mut IngestReport,
-    ) -> Result<(), GraphCallError> {
-        let outcome = self
-            .store
-            .ingest_comments(comments)
-            .await
-            .map_err(|e| GraphCallError::Transport(format!("storing polled comments failed: {e}")))?;
+    ) -> Result<(), RoundError> {
+        let outcome = self.store.ingest_comments(comments).await.map_err(RoundError::Store)?;
         report.stored = outcome.stored;
         report.duplicates = outcome.duplicates;
         self.metrics.record_ingest("poll", report);
