@@ -199,10 +199,16 @@ async fn edits_removals_and_hides_update_the_question_visibly(backend: Backend) 
     assert_eq!(qs.len(), 2, "nothing is deleted");
     assert_eq!(qs[0]["flags"], json!(["hidden"]));
     assert_eq!(qs[1]["flags"], json!(["removed"]));
+    let admin = app.admin().await;
+    let (_, active) =
+        app.call("GET", &format!("/api/sessions/{sid}/questions?state=active"), Some(&admin), None).await;
+    assert_eq!(active["questions"], json!([]), "both left the moderators' active queue");
     app.webhook(&page_body(vec![fb_comment("unhide", "1", "555", Some("Is a BP of 150/90 bad?"))])).await;
     assert_eq!(app.questions(sid).await[0]["flags"], json!([]));
+    let (_, active) =
+        app.call("GET", &format!("/api/sessions/{sid}/questions?state=active"), Some(&admin), None).await;
+    assert_eq!(active["questions"].as_array().map(Vec::len), Some(1), "unhidden, it is back in the queue");
     // After a moderator rewords it, an edit no longer changes the public wording.
-    let admin = app.admin().await;
     let qid = qs[0]["id"].as_i64().expect("id");
     app.call(
         "POST",

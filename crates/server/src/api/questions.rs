@@ -13,7 +13,8 @@ use serde::{Deserialize, Serialize};
 #[derive(Deserialize, utoipa::IntoParams)]
 pub struct QueueQuery {
     /// Only questions in this state (`new`, `approved`, `rejected`, `merged`, `on_air`,
-    /// `answered`, `corrected`); all states when absent.
+    /// `answered`, `corrected`), or `active`: the moderators' queue (new or approved, and not
+    /// removed or hidden on the platform). All states when absent.
     pub state: Option<String>,
 }
 
@@ -67,10 +68,12 @@ pub async fn list(
     ApiQuery(q): ApiQuery<QueueQuery>,
 ) -> ApiResult<ApiJson<QuestionPage>> {
     staff.require(policy::ANY_STAFF)?;
-    let filter = match q.state.as_deref().filter(|s| !s.is_empty()) {
+    let wanted = q.state.as_deref().filter(|s| !s.is_empty());
+    let active_only = wanted == Some("active");
+    let filter = match wanted.filter(|_| !active_only) {
         Some(s) => Some(QuestionState::parse(s).ok_or_else(|| {
             ApiError::BadRequest(format!(
-                "unknown state {s:?}: use new, approved, rejected, merged, on_air, answered or corrected"
+                "unknown state {s:?}: use active, new, approved, rejected, merged, on_air, answered or corrected"
             ))
         })?),
         None => None,
@@ -81,7 +84,10 @@ pub async fn list(
         .db("session.offset", state.store.last_offset(id))
         .await?
         .ok_or(ApiError::NotFound("session".into()))?;
-    let questions = state.db("question.list", state.store.questions(id, filter)).await?;
+    let mut questions = state.db("question.list", state.store.questions(id, filter)).await?;
+    if active_only {
+        questions.retain(Question::is_active);
+    }
     Ok(ApiJson(QuestionPage { questions, last_offset }))
 }
 
