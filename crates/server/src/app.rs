@@ -1,18 +1,17 @@
 //! Building and running the server: the router, its middleware (security headers, limits,
 //! metrics), the listener, and a graceful shutdown that closes long-lived connections cleanly.
 
-use crate::api::{questions, sessions, users};
-use crate::auth::{self, LoginLimiter};
+use crate::api::users;
+use crate::auth::LoginLimiter;
 use crate::config::Config;
-use crate::error::ApiError;
 use crate::metrics::{HttpLabels, Metrics, OpLabels};
 use crate::state::AppState;
 use anyhow::Context;
-use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
+use axum::extract::{MatchedPath, Request, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::get;
 use axum::Router;
 use curbside_connectors::{spawn_pollers, ConnectorMetrics, GraphClient, OutboxWorker, PollerConfig};
 use curbside_hub::{Hub, HubConfig};
@@ -23,13 +22,9 @@ use std::time::{Duration, Instant};
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
-use tower_http::limit::RequestBodyLimitLayer;
-use tower_http::timeout::TimeoutLayer;
 
-/// API bodies are small; webhooks get their own, larger limit.
-const API_BODY_LIMIT: usize = 64 * 1024;
 /// Plain requests that take longer than this are cut off (WebSockets and SSE are exempt).
-const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+pub(crate) const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 /// How long shutdown waits for open connections to say goodbye.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(8);
 /// Bursts of connecting viewers overflow tokio's default backlog of 128 (see bench/README).
@@ -172,49 +167,19 @@ async fn ensure_first_admin(store: &Store, config: &Config) -> anyhow::Result<()
     Ok(())
 }
 
+/// The whole HTTP surface: each module contributes its own `router()`, merged here with the
+/// middleware every response passes through.
 pub fn router(state: AppState) -> Router {
-    let api = Router::new()
-        .route("/api/login", post(auth::login))
-        .route("/api/logout", post(auth::logout))
-        .route("/api/me", get(auth::me))
-        .route("/api/sessions", post(sessions::create).get(sessions::list))
-        .route("/api/sessions/{id}", get(sessions::get).patch(sessions::patch))
-        .route("/api/sessions/{id}/questions", get(questions::list))
-        .route("/api/sessions/{id}/outbox", get(sessions::outbox))
-        .route("/api/sessions/{id}/audit", get(sessions::audit))
-        .route("/api/questions/{id}", get(questions::get))
-        .route("/api/questions/{id}/approve", post(questions::approve))
-        .route("/api/questions/{id}/reject", post(questions::reject))
-        .route("/api/questions/{id}/merge", post(questions::merge))
-        .route("/api/questions/{id}/on-air", post(questions::on_air))
-        .route("/api/questions/{id}/off-air", post(questions::off_air))
-        .route("/api/questions/{id}/answer", post(questions::answer))
-        .route("/api/questions/{id}/correct", post(questions::correct))
-        .route("/api/questions/{id}/hide-at-source", post(questions::hide_at_source))
-        .route("/api/users", post(users::create).get(users::list))
-        .route("/api/openapi.json", get(crate::openapi::serve))
-        .fallback(|| async { ApiError::NotFound("API route".into()) })
-        .layer(DefaultBodyLimit::max(API_BODY_LIMIT))
-        .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, REQUEST_TIMEOUT));
     let probes = Router::new()
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics));
-    let webhooks = Router::new()
-        .route("/webhooks/meta", get(crate::webhooks::handshake).post(crate::webhooks::receive))
-        .layer(DefaultBodyLimit::max(crate::webhooks::WEBHOOK_BODY_LIMIT))
-        // Refuses an oversized Content-Length at once, before reading a byte of the body.
-        .layer(RequestBodyLimitLayer::new(crate::webhooks::WEBHOOK_BODY_LIMIT))
-        .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, REQUEST_TIMEOUT));
-    let realtime = Router::new()
-        .route("/ws", get(crate::realtime::ws))
-        .route("/s/{slug}/events", get(crate::realtime::public_events));
     Router::new()
         .route("/", get(index))
-        .merge(api)
+        .merge(crate::api::router())
         .merge(probes)
-        .merge(webhooks)
-        .merge(realtime)
+        .merge(crate::webhooks::router())
+        .merge(crate::realtime::router())
         .layer(middleware::from_fn_with_state(state.clone(), track_requests))
         .layer(middleware::map_response(security_headers))
         .with_state(state)

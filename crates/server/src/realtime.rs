@@ -9,9 +9,16 @@ use axum::extract::ws::WebSocketUpgrade;
 use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderValue, Method};
 use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
 use curbside_domain::{EventAudience, Offset};
 use curbside_hub::StaffPrincipal;
 use serde::Deserialize;
+
+/// The staff and public WebSocket, and the public SSE stream.
+pub fn router() -> Router<AppState> {
+    Router::new().route("/ws", get(ws)).route("/s/{slug}/events", get(public_events))
+}
 
 /// Viewer sockets only ever send small control frames: small buffers keep an idle connection
 /// at a few KiB instead of tungstenite's default 128 KiB read buffer.

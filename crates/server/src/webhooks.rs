@@ -1,13 +1,29 @@
 //! `GET /webhooks/meta` (the subscription handshake) and `POST /webhooks/meta` (notifications):
 //! verify the signature over the raw bytes, parse, store durably, and only then answer 200.
 
+use crate::app::REQUEST_TIMEOUT;
 use crate::state::AppState;
 use axum::body::Bytes;
+use axum::extract::DefaultBodyLimit;
 use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
 use curbside_meta::{parse_notification, verify_signature, SIGNATURE_HEADER};
 use subtle::ConstantTimeEq;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::timeout::TimeoutLayer;
+
+/// `/webhooks/meta`: the handshake and deliveries, with their own (larger) body limit.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/webhooks/meta", get(handshake).post(receive))
+        .layer(DefaultBodyLimit::max(WEBHOOK_BODY_LIMIT))
+        // Refuses an oversized Content-Length at once, before reading a byte of the body.
+        .layer(RequestBodyLimitLayer::new(WEBHOOK_BODY_LIMIT))
+        .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, REQUEST_TIMEOUT))
+}
 
 /// Meta batches up to 1000 changes (a few hundred KiB); anything far larger is not Meta.
 pub const WEBHOOK_BODY_LIMIT: usize = 4 * 1024 * 1024;

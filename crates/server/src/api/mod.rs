@@ -5,9 +5,35 @@ pub mod questions;
 pub mod sessions;
 pub mod users;
 
+use crate::app::REQUEST_TIMEOUT;
+use crate::auth;
 use crate::error::{ApiError, ApiResult};
+use crate::state::AppState;
+use axum::extract::DefaultBodyLimit;
+use axum::http::StatusCode;
+use axum::routing::{get, post};
+use axum::Router;
 use bytes::Bytes;
 use serde::de::DeserializeOwned;
+use tower_http::timeout::TimeoutLayer;
+
+/// API bodies are small; webhooks get their own, larger limit.
+const API_BODY_LIMIT: usize = 64 * 1024;
+
+/// Everything under `/api`: sign-in, then one router per resource.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/login", post(auth::login))
+        .route("/api/logout", post(auth::logout))
+        .route("/api/me", get(auth::me))
+        .merge(sessions::router())
+        .merge(questions::router())
+        .merge(users::router())
+        .route("/api/openapi.json", get(crate::openapi::serve))
+        .fallback(|| async { ApiError::NotFound("API route".into()) })
+        .layer(DefaultBodyLimit::max(API_BODY_LIMIT))
+        .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, REQUEST_TIMEOUT))
+}
 
 /// Parses an optional JSON body: empty means `T::default()` (for actions whose fields are all
 /// optional, so `curl -X POST` without a body works too).

@@ -6,9 +6,26 @@ use crate::auth::{policy, Staff};
 use crate::error::{ApiError, ApiJson, ApiPath, ApiQuery, ApiResult};
 use crate::state::AppState;
 use axum::extract::State;
+use axum::routing;
+use axum::Router;
 use bytes::Bytes;
 use curbside_domain::{Action, Offset, Question, QuestionId, QuestionState, SessionId};
 use serde::{Deserialize, Serialize};
+
+/// The queue of a session and the actions on one question.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/sessions/{id}/questions", routing::get(list))
+        .route("/api/questions/{id}", routing::get(get))
+        .route("/api/questions/{id}/approve", routing::post(approve))
+        .route("/api/questions/{id}/reject", routing::post(reject))
+        .route("/api/questions/{id}/merge", routing::post(merge))
+        .route("/api/questions/{id}/on-air", routing::post(on_air))
+        .route("/api/questions/{id}/off-air", routing::post(off_air))
+        .route("/api/questions/{id}/answer", routing::post(answer))
+        .route("/api/questions/{id}/correct", routing::post(correct))
+        .route("/api/questions/{id}/hide-at-source", routing::post(hide_at_source))
+}
 
 #[derive(Deserialize, utoipa::IntoParams)]
 pub struct QueueQuery {

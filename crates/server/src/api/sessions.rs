@@ -5,9 +5,20 @@ use crate::error::{ApiError, ApiJson, ApiPath, ApiResult};
 use crate::state::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
+use axum::routing;
+use axum::Router;
 use curbside_domain::{Session, SessionId, SessionStatus, Slug, SourceSpec, UserId};
 use curbside_store::NewSession;
 use serde::{Deserialize, Serialize};
+
+/// `/api/sessions/…`
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/sessions", routing::post(create).get(list))
+        .route("/api/sessions/{id}", routing::get(get).patch(patch))
+        .route("/api/sessions/{id}/outbox", routing::get(outbox))
+        .route("/api/sessions/{id}/audit", routing::get(audit))
+}
 
 #[derive(Deserialize, utoipa::ToSchema)]
 pub struct SourceInput {

@@ -5,9 +5,16 @@ use crate::error::{ApiError, ApiJson, ApiResult};
 use crate::state::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
+use axum::routing::post;
+use axum::Router;
 use curbside_domain::{Role, StaffUser, TextLimit};
 use curbside_store::NewUser;
 use serde::{Deserialize, Serialize};
+
+/// Staff accounts.
+pub fn router() -> Router<AppState> {
+    Router::new().route("/api/users", post(create).get(list))
+}
 
 #[derive(Deserialize, utoipa::ToSchema)]
 pub struct CreateUser {
