@@ -231,6 +231,32 @@ impl TestApp {
         self.login(&email, STAFF_PASSWORD).await
     }
 
+    /// Creates a specialist, assigns them to `session` (specialists answer only in sessions they
+    /// are assigned to) and signs them in.
+    pub async fn assigned_specialist(&mut self, session: i64) -> String {
+        let token = self.staff(Role::Specialist).await;
+        let admin = self.admin().await;
+        let (_, me) = self.call("GET", "/api/me", Some(&token), None).await;
+        let (status, body) = self
+            .call(
+                "POST",
+                &format!("/api/sessions/{session}/specialists"),
+                Some(&admin),
+                Some(json!({"user_id": me["id"]})),
+            )
+            .await;
+        assert_eq!(status, 200, "assign the specialist: {body}");
+        token
+    }
+
+    /// The session a question belongs to.
+    pub async fn session_of(&mut self, question: i64) -> i64 {
+        let admin = self.admin().await;
+        let (status, q) = self.call("GET", &format!("/api/questions/{question}"), Some(&admin), None).await;
+        assert_eq!(status, 200, "{q}");
+        q["session_id"].as_i64().expect("session_id")
+    }
+
     /// One JSON request; returns the status and the body (JSON, or a string for non-JSON).
     pub async fn call(
         &self,

@@ -225,7 +225,8 @@ async fn throttling_and_server_errors_back_off_then_recover(backend: Backend) {
 
 /// Approves and answers `q` as a specialist; returns the answered question.
 async fn answer(rig: &mut Rig, q: i64, text: &str) -> Value {
-    let specialist = rig.app.staff(Role::Specialist).await;
+    let session = rig.app.session_of(q).await;
+    let specialist = rig.app.assigned_specialist(session).await;
     let admin = rig.app.admin().await;
     let (status, body) = rig
         .app
@@ -354,7 +355,8 @@ async fn a_correction_made_before_delivery_goes_out_corrected(backend: Backend) 
         items.len() == 1 && items[0]["attempts"] == 1 && items[0]["status"] == "pending"
     })
     .await;
-    let specialist = rig.app.staff(Role::Specialist).await;
+    let session = rig.app.session_of(q).await;
+    let specialist = rig.app.assigned_specialist(session).await;
     let correction = "No: ask your clinician first, ibuprofen raises the bleeding risk.";
     let (status, _) = rig
         .app
@@ -419,7 +421,7 @@ async fn a_crash_between_sending_and_recording_leaves_exactly_one_reply(backend:
             .expect("ingest");
     }
     let qs = app.questions(sid).await;
-    let specialist = app.staff(Role::Specialist).await;
+    let specialist = app.assigned_specialist(sid).await;
     for q in &qs {
         let id = q["id"].as_i64().expect("id");
         app.call("POST", &format!("/api/questions/{id}/approve"), Some(&admin), None).await;

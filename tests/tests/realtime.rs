@@ -153,7 +153,7 @@ async fn public_sse_stream_resumes_from_last_event_id_and_carries_no_commenter_d
     let (sid, slug) = (s["id"].as_i64().expect("id"), s["slug"].as_str().expect("slug").to_owned());
     let store = app.store().await;
     ingest(&store, sid, "sse", 2).await;
-    let specialist = app.staff(Role::Specialist).await;
+    let specialist = app.assigned_specialist(sid).await;
     let (_, page) = app.call("GET", &format!("/api/sessions/{sid}/questions"), Some(&specialist), None).await;
     let qid = page["questions"][0]["id"].as_i64().expect("qid");
     let admin = app.admin().await;

@@ -31,13 +31,16 @@ async fn session(store: &Store) -> SessionId {
 
 async fn specialist(store: &Store) -> Actor {
     let u = store
-        .create_user(NewUser {
-            email: format!("dr-{}@x.test", rand_suffix()),
-            name: "Dr Ada Lee".into(),
-            role: Role::Specialist,
-            credentials: "MD, Cardiology".into(),
-            password_hash: "not-used".into(),
-        })
+        .create_user(
+            NewUser {
+                email: format!("dr-{}@x.test", rand_suffix()),
+                name: "Dr Ada Lee".into(),
+                role: Role::Specialist,
+                credentials: "MD, Cardiology".into(),
+                password_hash: "not-used".into(),
+            },
+            &Actor::system("test"),
+        )
         .await
         .expect("user");
     Actor::staff(u.id, &u.name)

@@ -15,7 +15,7 @@ use crate::metrics::ConnectionKind;
 use crate::subscription::{Item, Subscription};
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket};
 use bytes::Bytes;
-use curbside_domain::{EventAudience, Offset, Role, SessionId, UserId};
+use curbside_domain::{EventAudience, Offset, Permission, Role, SessionId, UserId};
 use futures_util::stream::{SplitSink, SplitStream};
 use futures_util::{SinkExt, Stream, StreamExt};
 use serde::Deserialize;
@@ -335,12 +335,24 @@ async fn handle_client_frame(hub: &Hub, principal: Option<&StaffPrincipal>, text
 }
 
 async fn subscribe(hub: &Hub, principal: Option<&StaffPrincipal>, req: SubscribeRequest) -> Control {
-    if req.audience == EventAudience::Staff && principal.is_none() {
-        return error_control(
-            "forbidden",
-            "the staff audience needs a signed-in staff account; anonymous clients may subscribe to \"public\"",
-            req.session_id,
-        );
+    if req.audience == EventAudience::Staff {
+        match principal {
+            None => {
+                return error_control(
+                    "forbidden",
+                    "the staff audience needs a signed-in staff account; anonymous clients may subscribe to \"public\"",
+                    req.session_id,
+                );
+            }
+            Some(p) if !p.role.may(Permission::FollowStaffStream) => {
+                return error_control(
+                    "forbidden",
+                    &format!("a {} may not follow the staff stream", p.role),
+                    req.session_id,
+                );
+            }
+            Some(_) => {}
+        }
     }
     let since = match req.since {
         Some(n) if n < 0 => {

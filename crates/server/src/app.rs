@@ -162,7 +162,7 @@ async fn ensure_first_admin(store: &Store, config: &Config) -> anyhow::Result<()
     let new = users::new_user(email, "Administrator", curbside_domain::Role::Admin, "", password)
         .await
         .map_err(|e| anyhow::anyhow!("cannot create the first admin from CURBSIDE_ADMIN_EMAIL: {e}"))?;
-    store.create_user(new).await?;
+    store.create_user(new, &curbside_store::Actor::system("CURBSIDE_ADMIN_EMAIL at start")).await?;
     tracing::info!("created the first admin account from the environment");
     Ok(())
 }

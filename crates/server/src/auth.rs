@@ -1,6 +1,7 @@
 //! Staff sign-in: argon2id password hashes, random tokens stored only as SHA-256 hashes, a
 //! HttpOnly cookie with a CSRF token for browsers, and a bearer header for scripts.
 
+use crate::client::{client_address, ClientAddr};
 use crate::error::{ApiError, ApiJson, ApiResult};
 use crate::state::AppState;
 use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
@@ -9,28 +10,19 @@ use axum::extract::{ConnectInfo, FromRequestParts, State};
 use axum::http::{header, request::Parts, HeaderMap, HeaderValue, Method};
 use axum::response::{IntoResponse, Response};
 use base64::Engine;
-use curbside_domain::{Role, StaffUser};
+use curbside_domain::{Access, Permission, QuestionId, SessionId, StaffUser};
+use curbside_store::AuditRecord;
 use dashmap::DashMap;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-use std::net::SocketAddr;
+use std::marker::PhantomData;
+use std::net::{IpAddr, SocketAddr};
 use std::time::{Duration, Instant};
 
 pub const SESSION_COOKIE: &str = "curbside_session";
 pub const CSRF_HEADER: &str = "x-csrf-token";
 /// How long a sign-in lasts: a long broadcast day, not a week.
 pub const LOGIN_TTL: Duration = Duration::from_secs(12 * 3600);
-
-/// Which roles may do what. Handlers name one of these; the route table test checks them all.
-pub mod policy {
-    use curbside_domain::Role::{self, *};
-    pub const ANY_STAFF: &[Role] = &[Admin, Producer, Moderator, Specialist];
-    pub const RUN_SESSIONS: &[Role] = &[Admin, Producer];
-    pub const MODERATE: &[Role] = &[Admin, Producer, Moderator];
-    pub const PUT_ON_AIR: &[Role] = &[Admin, Producer, Specialist];
-    pub const ANSWER: &[Role] = &[Admin, Specialist];
-    pub const MANAGE_STAFF: &[Role] = &[Admin];
-}
 
 pub fn hash_password(password: &str) -> anyhow::Result<String> {
     let salt = SaltString::generate(&mut OsRng);
@@ -65,20 +57,122 @@ pub fn token_hash(token: &str) -> String {
 pub struct Staff {
     pub user: StaffUser,
     pub token_hash: String,
+    /// Where the request came from, for the audit log.
+    pub client_addr: Option<IpAddr>,
 }
 
 impl Staff {
-    /// 403 unless the member's role is one of `allowed`.
-    pub fn require(&self, allowed: &[Role]) -> ApiResult<()> {
-        if allowed.contains(&self.user.role) {
+    /// 403 unless the member's role may do `permission` (in some session, for specialists:
+    /// see [`Staff::require_in_session`]).
+    pub fn require(&self, permission: Permission) -> ApiResult<()> {
+        if self.user.role.may(permission) {
             Ok(())
         } else {
             Err(ApiError::Forbidden(format!("a {} may not do this", self.user.role)))
         }
     }
 
+    /// 403 unless the member may do `permission` in `session`: specialists only in sessions
+    /// they are assigned to.
+    pub async fn require_in_session(
+        &self,
+        state: &AppState,
+        permission: Permission,
+        session: SessionId,
+    ) -> ApiResult<()> {
+        match self.user.role.access(permission) {
+            Access::Everywhere => Ok(()),
+            Access::Denied => self.require(permission),
+            Access::AssignedSessions => {
+                if state.db("session.assigned", state.store.is_assigned(session, self.user.id)).await? {
+                    Ok(())
+                } else {
+                    Err(ApiError::Forbidden(format!(
+                        "you are not assigned to session {session}: a producer or admin can add you to it"
+                    )))
+                }
+            }
+        }
+    }
+
+    /// [`Staff::require_in_session`] for the session of question `id` (404 if there is none).
+    pub async fn require_for_question(
+        &self,
+        state: &AppState,
+        permission: Permission,
+        id: QuestionId,
+    ) -> ApiResult<()> {
+        if self.user.role.access(permission) != Access::AssignedSessions {
+            return self.require(permission);
+        }
+        let session = state.db("question.session", state.store.question_session(id)).await?;
+        self.require_in_session(state, permission, session).await
+    }
+
+    /// The member as the audit log records them: id, name, role and client address.
     pub fn actor(&self) -> curbside_store::Actor {
         curbside_store::Actor::staff(self.user.id, &self.user.name)
+            .with_role(self.user.role)
+            .from_address(self.client_addr)
+    }
+}
+
+/// A permission named as a type, so a handler's signature says what it needs: `Can<Moderate>`.
+pub trait Needs {
+    const PERMISSION: Permission;
+}
+
+/// One marker type per [`Permission`].
+pub mod can {
+    use super::Needs;
+    use curbside_domain::Permission;
+
+    macro_rules! markers {
+        ($($name:ident),* $(,)?) => {$(
+            #[derive(Debug)]
+            pub struct $name;
+            impl Needs for $name {
+                const PERMISSION: Permission = Permission::$name;
+            }
+        )*};
+    }
+    markers!(
+        OwnAccount,
+        ViewSessions,
+        FollowStaffStream,
+        RunSessions,
+        Moderate,
+        PutOnAir,
+        Answer,
+        ReadSessionAudit,
+        ReadAudit,
+        ManageStaff,
+        GovernData,
+    );
+}
+
+/// A signed-in staff member whose role may do `P`, checked from the headers alone, before any
+/// body is read: a wrong role gets 403 whatever it sent.
+#[derive(Debug)]
+pub struct Can<P> {
+    pub staff: Staff,
+    _permission: PhantomData<P>,
+}
+
+impl<P> std::ops::Deref for Can<P> {
+    type Target = Staff;
+    fn deref(&self) -> &Staff {
+        &self.staff
+    }
+}
+
+impl<P: Needs + Send> FromRequestParts<AppState> for Can<P> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let staff = Staff::from_request_parts(parts, state).await?;
+        staff.require(P::PERMISSION)?;
+        Ok(Can { staff, _permission: PhantomData })
     }
 }
 
@@ -126,14 +220,17 @@ pub async fn authenticate(
             )));
         }
     }
-    Ok(Some(Staff { user: login.user, token_hash: hash }))
+    Ok(Some(Staff { user: login.user, token_hash: hash, client_addr: None }))
 }
 
 impl FromRequestParts<AppState> for Staff {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        authenticate(state, &parts.headers, &parts.method).await?.ok_or(ApiError::Unauthenticated)
+        let mut staff =
+            authenticate(state, &parts.headers, &parts.method).await?.ok_or(ApiError::Unauthenticated)?;
+        staff.client_addr = client_address(parts);
+        Ok(staff)
     }
 }
 
@@ -203,6 +300,7 @@ pub struct LoginResponse {
 pub async fn login(
     State(state): State<AppState>,
     ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    ClientAddr(client): ClientAddr,
     ApiJson(req): ApiJson<LoginRequest>,
 ) -> ApiResult<Response> {
     if let Some(secs) = state.login_limiter.blocked_for(&req.email, Some(addr)) {
@@ -225,9 +323,21 @@ pub async fn login(
     let Some(user) = user.filter(|_| ok) else {
         state.login_limiter.failed(&req.email, Some(addr));
         tracing::info!("sign-in refused");
+        // The attempted email is recorded (never the password): repeated failures show up.
+        let attempted: String = curbside_store::normalise_email(&req.email).chars().take(254).collect();
+        let anonymous = curbside_store::Actor::system("anonymous").from_address(client);
+        let record = AuditRecord {
+            action: "auth.sign_in_failed",
+            detail: serde_json::json!({"email": attempted}),
+            ..AuditRecord::default()
+        };
+        state.db("audit.record", state.store.record_audit(&anonymous, record)).await?;
         return Err(ApiError::Unauthenticated);
     };
     state.login_limiter.succeeded(&req.email);
+    let actor = curbside_store::Actor::staff(user.id, &user.name).with_role(user.role).from_address(client);
+    let record = AuditRecord { action: "auth.sign_in", ..AuditRecord::default() };
+    state.db("audit.record", state.store.record_audit(&actor, record)).await?;
     let token = random_token();
     let csrf = random_token();
     let expires_at = curbside_store::now_millis() + LOGIN_TTL.as_millis() as i64;
@@ -247,8 +357,10 @@ pub async fn login(
 
 /// Sign out: the token stops working on every node.
 #[utoipa::path(post, path = "/api/logout", tag = "auth", responses((status = 204)))]
-pub async fn logout(State(state): State<AppState>, staff: Staff) -> ApiResult<Response> {
+pub async fn logout(State(state): State<AppState>, staff: Can<can::OwnAccount>) -> ApiResult<Response> {
     state.store.delete_login(&staff.token_hash).await?;
+    let record = AuditRecord { action: "auth.sign_out", ..AuditRecord::default() };
+    state.db("audit.record", state.store.record_audit(&staff.actor(), record)).await?;
     let mut resp = axum::http::StatusCode::NO_CONTENT.into_response();
     resp.headers_mut().insert(
         header::SET_COOKIE,
@@ -259,8 +371,8 @@ pub async fn logout(State(state): State<AppState>, staff: Staff) -> ApiResult<Re
 
 /// The signed-in staff member.
 #[utoipa::path(get, path = "/api/me", tag = "auth", responses((status = 200, body = StaffUser)))]
-pub async fn me(staff: Staff) -> ApiJson<StaffUser> {
-    ApiJson(staff.user)
+pub async fn me(staff: Can<can::OwnAccount>) -> ApiJson<StaffUser> {
+    ApiJson(staff.staff.user)
 }
 
 #[cfg(test)]

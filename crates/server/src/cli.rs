@@ -100,7 +100,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let new = new_user(&email, &name, role, &credentials, password)
                 .await
                 .map_err(|e| anyhow::anyhow!("{e}"))?;
-            let user = store.create_user(new).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+            let user = store
+                .create_user(new, &curbside_store::Actor::system("curbside user add"))
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
             println!("added {} ({}) with id {}", user.email, user.role, user.id);
             store.close().await;
             Ok(())

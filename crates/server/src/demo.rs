@@ -60,7 +60,7 @@ pub async fn run(
     let base = config.public_url.clone();
     let app = Application::build(config).await?;
     let store = app.state().store.clone();
-    seed_accounts(&store).await?;
+    let specialists = seed_accounts(&store).await?;
     let session = store
         .create_session(
             NewSession {
@@ -86,7 +86,7 @@ pub async fn run(
                         ids.ig_token.clone(),
                     ),
                 ],
-                specialists: vec![],
+                specialists,
             },
             &Actor::system("demo"),
         )
@@ -147,13 +147,18 @@ fn prepare_data_dir(dir: &PathBuf) -> anyhow::Result<PathBuf> {
     Ok(dir.join("curbside.db"))
 }
 
-async fn seed_accounts(store: &Store) -> anyhow::Result<()> {
+/// Creates the demo's accounts; returns the specialists, to assign to the demo session.
+async fn seed_accounts(store: &Store) -> anyhow::Result<Vec<curbside_domain::UserId>> {
+    let mut specialists = Vec::new();
     for (email, name, role, credentials, password) in DEMO_ACCOUNTS {
         let new =
             new_user(email, name, *role, credentials, password).await.map_err(|e| anyhow::anyhow!("{e}"))?;
-        store.create_user(new).await?;
+        let user = store.create_user(new, &Actor::system("demo")).await?;
+        if user.role == Role::Specialist {
+            specialists.push(user.id);
+        }
     }
-    Ok(())
+    Ok(specialists)
 }
 
 fn print_banner(base: &str, session: i64, graph: &str, speed: f64) {

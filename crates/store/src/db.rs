@@ -163,6 +163,11 @@ impl Store {
         self.inner.reply_cap.load(Ordering::Relaxed)
     }
 
+    /// What is stored for a platform access token (placeholder until encryption at rest).
+    pub(crate) fn seal_token(&self, token: &str) -> Result<String> {
+        Ok(token.to_owned())
+    }
+
     pub(crate) fn read_pool(&self) -> &AnyPool {
         &self.inner.read
     }

@@ -5,6 +5,7 @@
 //! taken from `sessions.last_offset`; after the commit the events go to the [`EventSink`] (the hub).
 //! Nothing else may change a session's state: there is no second path around the log.
 
+mod audit;
 mod comments;
 mod db;
 mod events;
@@ -14,14 +15,15 @@ mod sessions;
 mod sources;
 mod users;
 
+pub use audit::{AuditFilter, AuditRecord};
 pub use comments::{IncomingComment, IngestOutcome};
 pub use db::{Backend, Store, StoreOptions, DEFAULT_REPLY_CAP};
 pub use outbox::OutboxOutcome;
 pub use sessions::{NewSession, SessionStats};
 pub use sources::{SourceChange, SourceRecord};
-pub use users::{Login, NewUser};
+pub use users::{normalise_email, Login, NewUser, UserChange};
 
-use curbside_domain::{StoredEvent, UserId};
+use curbside_domain::{Role, StoredEvent, UserId};
 use thiserror::Error;
 
 /// Receives every batch of events right after the transaction that wrote them commits.
@@ -36,15 +38,29 @@ pub struct Actor {
     /// `None` for the system itself (connectors, the simulator).
     pub user_id: Option<UserId>,
     pub name: String,
+    /// The staff member's role at the time of the action (`None` for the system).
+    pub role: Option<Role>,
+    /// The client address the action came from (`None` for the system and the CLI).
+    pub client_addr: Option<String>,
 }
 
 impl Actor {
     pub fn system(what: &str) -> Actor {
-        Actor { user_id: None, name: what.to_owned() }
+        Actor { user_id: None, name: what.to_owned(), role: None, client_addr: None }
     }
 
     pub fn staff(user_id: UserId, name: &str) -> Actor {
-        Actor { user_id: Some(user_id), name: name.to_owned() }
+        Actor { user_id: Some(user_id), name: name.to_owned(), role: None, client_addr: None }
+    }
+
+    pub fn with_role(mut self, role: Role) -> Actor {
+        self.role = Some(role);
+        self
+    }
+
+    pub fn from_address(mut self, addr: Option<std::net::IpAddr>) -> Actor {
+        self.client_addr = addr.map(|a| a.to_string());
+        self
     }
 }
 

@@ -1,9 +1,9 @@
 //! Questions: reading the triage queue and applying staff actions. Every action goes through
 //! [`QuestionState::apply`], writes its audit entry and appends its events in one transaction.
 
+use crate::audit::{audit, audit_entry};
 use crate::db::{append_events, NewEvent};
 use crate::outbox::{enqueue_for_question, outbox_event};
-use crate::sessions::audit;
 use crate::{now_millis, Actor, Result, Store, StoreError};
 use curbside_domain::{
     Action, Answer, AnswerRevision, AnsweredBy, EventBody, Flag, OutboxKind, Platform, PublicBody,
@@ -318,13 +318,19 @@ impl Store {
                 "this question was changed by someone else just now; reload".into(),
             ));
         }
-        audit(
+        let public_after = match action {
+            Action::Approve { public_text: Some(t) } => t.as_str(),
+            _ => before.public_text.as_str(),
+        };
+        audit_entry(
             &mut tx,
             actor,
             &format!("question.{}", action.kind().as_str()),
             Some(before.session_id),
             Some(id),
-            serde_json::json!({"from": before.state, "to": next, "detail": audit_detail(action)}),
+            &serde_json::json!({"state": before.state, "public_text": before.public_text}),
+            &serde_json::json!({"state": next, "public_text": public_after}),
+            &serde_json::json!({"from": before.state, "to": next, "detail": audit_detail(action)}),
         )
         .await?;
         let mut new_events = Vec::with_capacity(touched.len());

@@ -257,13 +257,15 @@ impl Store {
         .bind(id.0)
         .execute(&mut *tx)
         .await?;
-        audit(
+        crate::audit::audit_entry(
             &mut tx,
             actor,
             "session.status",
             Some(id),
             None,
-            serde_json::json!({"from": current.status, "to": next}),
+            &serde_json::json!({"status": current.status}),
+            &serde_json::json!({"status": next}),
+            &serde_json::json!({"from": current.status, "to": next}),
         )
         .await?;
         let mut session = load_session(&mut tx, id).await?;
@@ -280,6 +282,11 @@ pub(crate) fn session_event(change: &str, session: &Session) -> NewEvent {
         staff: EventBody::Session { change: change.to_owned(), session: Box::new(session.clone()) },
         public: Some(PublicBody::Session { session: PublicSession::from(session) }),
     }
+}
+
+/// A session change the public has no part in (its public projection is unchanged).
+pub(crate) fn staff_session_event(change: &str, session: &Session) -> NewEvent {
+    NewEvent { public: None, ..session_event(change, session) }
 }
 
 async fn slug_taken(conn: &mut AnyConnection, slug: &Slug) -> Result<bool> {
@@ -303,58 +310,7 @@ async fn free_slug(conn: &mut AnyConnection, base: &Slug) -> Result<Slug> {
     Err(StoreError::Conflict(format!("no free slug near {base:?}: choose one with `slug`")))
 }
 
-impl Store {
-    /// A session's audit trail, oldest first.
-    pub async fn audit_log(&self, session: SessionId) -> Result<Vec<curbside_domain::AuditEntry>> {
-        let rows = sqlx::query(
-            "SELECT id, at, actor_id, actor_name, action, session_id, question_id, detail_json \
-             FROM audit_log WHERE session_id = $1 ORDER BY id",
-        )
-        .bind(session.0)
-        .fetch_all(self.read_pool())
-        .await?;
-        rows.iter()
-            .map(|r| {
-                let detail: String = r.try_get("detail_json")?;
-                Ok(curbside_domain::AuditEntry {
-                    id: r.try_get("id")?,
-                    at: r.try_get("at")?,
-                    actor_id: r.try_get::<Option<i64>, _>("actor_id")?.map(UserId),
-                    actor_name: r.try_get("actor_name")?,
-                    action: r.try_get("action")?,
-                    session_id: r.try_get::<Option<i64>, _>("session_id")?.map(SessionId),
-                    question_id: r.try_get::<Option<i64>, _>("question_id")?.map(curbside_domain::QuestionId),
-                    detail: serde_json::from_str(&detail)?,
-                })
-            })
-            .collect()
-    }
-}
-
-/// Appends an audit entry; called inside the transaction of the action it records.
-pub(crate) async fn audit(
-    conn: &mut AnyConnection,
-    actor: &Actor,
-    action: &str,
-    session: Option<SessionId>,
-    question: Option<curbside_domain::QuestionId>,
-    detail: serde_json::Value,
-) -> Result<()> {
-    sqlx::query(
-        "INSERT INTO audit_log (at, actor_id, actor_name, action, session_id, question_id, detail_json) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7)",
-    )
-    .bind(now_millis())
-    .bind(actor.user_id.map(|u| u.0))
-    .bind(&actor.name)
-    .bind(action)
-    .bind(session.map(|s| s.0))
-    .bind(question.map(|q| q.0))
-    .bind(detail.to_string())
-    .execute(&mut *conn)
-    .await?;
-    Ok(())
-}
+pub(crate) use crate::audit::{audit, audit_change};
 
 /// Counts for a live status line and, later, the post-session report.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
@@ -398,5 +354,84 @@ impl Store {
         .map(|r| Ok((r.try_get("kind")?, r.try_get("status")?, r.try_get("n")?)))
         .collect::<Result<Vec<_>>>()?;
         Ok(SessionStats { comments, questions, outbox })
+    }
+}
+
+impl Store {
+    /// Whether `user` is one of `session`'s assigned specialists.
+    pub async fn is_assigned(&self, session: SessionId, user: UserId) -> Result<bool> {
+        let n: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM session_specialists WHERE session_id = $1 AND user_id = $2",
+        )
+        .bind(session.0)
+        .bind(user.0)
+        .fetch_one(self.read_pool())
+        .await?;
+        Ok(n > 0)
+    }
+
+    /// The session question `id` belongs to.
+    pub async fn question_session(&self, id: curbside_domain::QuestionId) -> Result<SessionId> {
+        let s: Option<i64> = sqlx::query_scalar("SELECT session_id FROM questions WHERE id = $1")
+            .bind(id.0)
+            .fetch_optional(self.read_pool())
+            .await?;
+        s.map(SessionId).ok_or(StoreError::NotFound("question"))
+    }
+}
+
+impl Store {
+    /// Assigns (`assign` = true) or unassigns a staff member to a session's specialists, audited
+    /// and announced to consoles as a session change. Assigning twice changes nothing.
+    pub async fn assign_specialist(
+        &self,
+        session: SessionId,
+        user: UserId,
+        assign: bool,
+        actor: &Actor,
+    ) -> Result<Session> {
+        let now = now_millis();
+        let mut tx = self.begin_write().await?;
+        let before = load_session(&mut tx, session).await?;
+        if before.specialists.contains(&user) == assign {
+            return Ok(before);
+        }
+        if assign {
+            let exists: i64 =
+                sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE id = $1 AND disabled_at IS NULL")
+                    .bind(user.0)
+                    .fetch_one(&mut *tx)
+                    .await?;
+            if exists == 0 {
+                return Err(StoreError::Invalid(format!("user {user} is not an active staff account")));
+            }
+            sqlx::query("INSERT INTO session_specialists (session_id, user_id) VALUES ($1, $2)")
+                .bind(session.0)
+                .bind(user.0)
+                .execute(&mut *tx)
+                .await?;
+        } else {
+            sqlx::query("DELETE FROM session_specialists WHERE session_id = $1 AND user_id = $2")
+                .bind(session.0)
+                .bind(user.0)
+                .execute(&mut *tx)
+                .await?;
+        }
+        let mut after = load_session(&mut tx, session).await?;
+        audit_change(
+            &mut tx,
+            actor,
+            if assign { "session.specialist_assign" } else { "session.specialist_unassign" },
+            Some(session),
+            None,
+            serde_json::json!({"specialists": before.specialists}),
+            serde_json::json!({"specialists": after.specialists}),
+        )
+        .await?;
+        let events =
+            append_events(&mut tx, session, now, vec![staff_session_event("specialists", &after)]).await?;
+        after.last_offset = events.last().map(|e| e.offset).unwrap_or(after.last_offset);
+        self.commit(tx, events).await?;
+        Ok(after)
     }
 }

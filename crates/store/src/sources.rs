@@ -317,3 +317,61 @@ async fn source_flags(
     }
     Ok(flags)
 }
+
+impl Store {
+    /// Replaces a source's access token (e.g. after it expired). Audited without the token; a
+    /// source waiting for re-authorisation goes back to `idle` so polling tries again.
+    pub async fn set_source_token(
+        &self,
+        session: SessionId,
+        source: SourceId,
+        token: &str,
+        actor: &Actor,
+    ) -> Result<curbside_domain::Session> {
+        let token = token.trim();
+        if token.is_empty() {
+            return Err(StoreError::Invalid("`access_token` must not be empty".into()));
+        }
+        let now = now_millis();
+        let mut tx = self.begin_write().await?;
+        let row = sqlx::query("SELECT platform, state FROM sources WHERE id = $1 AND session_id = $2")
+            .bind(source.0)
+            .bind(session.0)
+            .fetch_optional(&mut *tx)
+            .await?
+            .ok_or(StoreError::NotFound("source"))?;
+        let platform: String = row.try_get("platform")?;
+        let state: String = row.try_get("state")?;
+        let stored = self.seal_token(token)?;
+        sqlx::query(
+            "UPDATE sources SET access_token = $1, \
+             state = CASE WHEN state IN ('needs_reauth', 'permission_denied') THEN 'idle' ELSE state END, \
+             last_error = CASE WHEN state IN ('needs_reauth', 'permission_denied') THEN NULL ELSE last_error END \
+             WHERE id = $2",
+        )
+        .bind(stored)
+        .bind(source.0)
+        .execute(&mut *tx)
+        .await?;
+        audit(
+            &mut tx,
+            actor,
+            "source.token",
+            Some(session),
+            None,
+            serde_json::json!({"source_id": source, "platform": platform, "state_before": state}),
+        )
+        .await?;
+        let mut after = load_session(&mut tx, session).await?;
+        let events = append_events(
+            &mut tx,
+            session,
+            now,
+            vec![crate::sessions::staff_session_event("source_token", &after)],
+        )
+        .await?;
+        after.last_offset = events.last().map(|e| e.offset).unwrap_or(after.last_offset);
+        self.commit(tx, events).await?;
+        Ok(after)
+    }
+}

@@ -1,8 +1,10 @@
 //! Staff accounts and sign-ins. Passwords arrive here already hashed (argon2id, in the server);
 //! sign-in tokens are stored only as hashes, so a leaked table grants nothing.
 
-use crate::{now_millis, Result, Store, StoreError};
+use crate::audit::audit_change;
+use crate::{now_millis, Actor, Result, Store, StoreError};
 use curbside_domain::{Role, StaffUser, UserId};
+use serde_json::Value;
 use sqlx::any::AnyRow;
 use sqlx::Row;
 
@@ -13,6 +15,18 @@ pub struct NewUser {
     pub role: Role,
     pub credentials: String,
     pub password_hash: String,
+}
+
+/// A change to an account; absent fields stay as they are.
+#[derive(Debug, Clone, Default)]
+pub struct UserChange {
+    pub role: Option<Role>,
+    pub disabled: Option<bool>,
+}
+
+/// An account as the audit log records it: no password hash, ever.
+fn account_json(user: &StaffUser, active: bool) -> Value {
+    serde_json::json!({"user_id": user.id, "email": user.email, "name": user.name, "role": user.role, "active": active})
 }
 
 /// A stored sign-in, found by its token hash.
@@ -42,8 +56,10 @@ pub fn normalise_email(email: &str) -> String {
 }
 
 impl Store {
-    pub async fn create_user(&self, new: NewUser) -> Result<StaffUser> {
+    /// Creates an account; audited as `user.create` (never with the password hash).
+    pub async fn create_user(&self, new: NewUser, actor: &Actor) -> Result<StaffUser> {
         let email = normalise_email(&new.email);
+        let mut tx = self.begin_write().await?;
         let row = sqlx::query(&format!(
             "INSERT INTO users (email, name, role, credentials, password_hash, created_at) \
              VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (email) DO NOTHING RETURNING {USER_COLUMNS}"
@@ -54,12 +70,70 @@ impl Store {
         .bind(&new.credentials)
         .bind(&new.password_hash)
         .bind(now_millis())
-        .fetch_optional(self.write_pool())
+        .fetch_optional(&mut *tx)
         .await?;
-        match row {
-            Some(r) => user_from_row(&r),
-            None => Err(StoreError::Conflict(format!("a staff account with email {email} already exists"))),
+        let user = match row {
+            Some(r) => user_from_row(&r)?,
+            None => {
+                return Err(StoreError::Conflict(format!(
+                    "a staff account with email {email} already exists"
+                )))
+            }
+        };
+        audit_change(&mut tx, actor, "user.create", None, None, Value::Null, account_json(&user, true))
+            .await?;
+        tx.commit().await?;
+        Ok(user)
+    }
+
+    /// Changes an account's role and/or disables or re-enables it; audited with before and
+    /// after. Disabling signs the account out everywhere.
+    pub async fn update_user(&self, id: UserId, change: UserChange, actor: &Actor) -> Result<StaffUser> {
+        let mut tx = self.begin_write().await?;
+        let row = sqlx::query(&format!("SELECT {USER_COLUMNS}, disabled_at FROM users WHERE id = $1"))
+            .bind(id.0)
+            .fetch_optional(&mut *tx)
+            .await?
+            .ok_or(StoreError::NotFound("staff account"))?;
+        let before = user_from_row(&row)?;
+        let was_active = row.try_get::<Option<i64>, _>("disabled_at")?.is_none();
+        if actor.user_id == Some(id)
+            && (change.disabled == Some(true) || change.role.is_some_and(|r| r != before.role))
+        {
+            return Err(StoreError::Conflict(
+                "you cannot change your own role or disable your own account: ask another admin".into(),
+            ));
         }
+        let role = change.role.unwrap_or(before.role);
+        let active = change.disabled.map(|d| !d).unwrap_or(was_active);
+        sqlx::query("UPDATE users SET role = $1, disabled_at = $2 WHERE id = $3")
+            .bind(role.as_str())
+            .bind(if active { None } else { Some(now_millis()) })
+            .bind(id.0)
+            .execute(&mut *tx)
+            .await?;
+        if !active {
+            sqlx::query("DELETE FROM logins WHERE user_id = $1").bind(id.0).execute(&mut *tx).await?;
+        }
+        let after = StaffUser { role, ..before.clone() };
+        let action = match (role != before.role, active != was_active) {
+            (true, _) => "user.role",
+            (false, true) if active => "user.enable",
+            (false, true) => "user.disable",
+            (false, false) => "user.update",
+        };
+        audit_change(
+            &mut tx,
+            actor,
+            action,
+            None,
+            None,
+            account_json(&before, was_active),
+            account_json(&after, active),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(after)
     }
 
     pub async fn user_count(&self) -> Result<i64> {

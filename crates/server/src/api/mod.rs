@@ -1,6 +1,7 @@
 //! The staff API under `/api`: sessions, the question queue and its actions, staff accounts.
 //! Every handler checks its role policy first; bodies are JSON with clear 4xx on bad input.
 
+pub mod audit;
 pub mod questions;
 pub mod sessions;
 pub mod users;
@@ -29,6 +30,7 @@ pub fn router() -> Router<AppState> {
         .merge(sessions::router())
         .merge(questions::router())
         .merge(users::router())
+        .merge(audit::router())
         .route("/api/openapi.json", get(crate::openapi::serve))
         .fallback(|| async { ApiError::NotFound("API route".into()) })
         .layer(DefaultBodyLimit::max(API_BODY_LIMIT))
@@ -41,6 +43,19 @@ pub(crate) fn optional_json<T: DeserializeOwned + Default>(body: &Bytes) -> ApiR
     if body.iter().all(u8::is_ascii_whitespace) {
         return Ok(T::default());
     }
+    parse_json(body)
+}
+
+/// Parses a required JSON body read as bytes: for handlers that check the caller's access to
+/// the path's resource before reading the body.
+pub(crate) fn required_json<T: DeserializeOwned>(body: &Bytes) -> ApiResult<T> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Err(ApiError::BadRequest("this action needs a JSON body".into()));
+    }
+    parse_json(body)
+}
+
+fn parse_json<T: DeserializeOwned>(body: &Bytes) -> ApiResult<T> {
     let de = &mut serde_json::Deserializer::from_slice(body);
     serde_path_to_error::deserialize(de).map_err(|e| {
         let inner = e.inner();

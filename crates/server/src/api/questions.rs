@@ -1,15 +1,15 @@
 //! The question queue and the actions on it. Each action goes through the domain's single
 //! transition function inside the store, and answers with the question as it now is.
 
-use super::optional_json;
-use crate::auth::{policy, Staff};
+use super::{optional_json, required_json};
+use crate::auth::{can, Can, Staff};
 use crate::error::{ApiError, ApiJson, ApiPath, ApiQuery, ApiResult};
 use crate::state::AppState;
 use axum::extract::State;
 use axum::routing;
 use axum::Router;
 use bytes::Bytes;
-use curbside_domain::{Action, Offset, Question, QuestionId, QuestionState, SessionId};
+use curbside_domain::{Action, Offset, Permission, Question, QuestionId, QuestionState, SessionId};
 use serde::{Deserialize, Serialize};
 
 /// The queue of a session and the actions on one question.
@@ -80,11 +80,10 @@ pub struct AnswerBody {
     params(("id" = i64, Path), QueueQuery), responses((status = 200, body = QuestionPage)))]
 pub async fn list(
     State(state): State<AppState>,
-    staff: Staff,
+    _staff: Can<can::ViewSessions>,
     ApiPath(id): ApiPath<SessionId>,
     ApiQuery(q): ApiQuery<QueueQuery>,
 ) -> ApiResult<ApiJson<QuestionPage>> {
-    staff.require(policy::ANY_STAFF)?;
     let wanted = q.state.as_deref().filter(|s| !s.is_empty());
     let active_only = wanted == Some("active");
     let filter = match wanted.filter(|_| !active_only) {
@@ -113,15 +112,14 @@ pub async fn list(
     params(("id" = i64, Path)), responses((status = 200, body = Question)))]
 pub async fn get(
     State(state): State<AppState>,
-    staff: Staff,
+    _staff: Can<can::ViewSessions>,
     ApiPath(id): ApiPath<QuestionId>,
 ) -> ApiResult<ApiJson<Question>> {
-    staff.require(policy::ANY_STAFF)?;
     Ok(ApiJson(state.db("question.get", state.store.question(id)).await?))
 }
 
-/// Applies an action for a staff member whose role the handler has already checked (before
-/// reading the body, so a wrong role gets 403 whatever it sent).
+/// Applies an action for a staff member whose role (and, for specialists, assignment) the
+/// handler has already checked before reading the body, so a wrong role gets 403 whatever it sent.
 async fn act(
     state: &AppState,
     staff: &Staff,
@@ -140,11 +138,11 @@ async fn act(
     params(("id" = i64, Path)), responses((status = 200, body = Question), (status = 409, body = crate::error::ErrorBody)))]
 pub async fn approve(
     State(state): State<AppState>,
-    staff: Staff,
+    staff: Can<can::Moderate>,
     ApiPath(id): ApiPath<QuestionId>,
     body: Bytes,
 ) -> ApiResult<ApiJson<Question>> {
-    staff.require(policy::MODERATE)?;
+    staff.require_for_question(&state, Permission::Moderate, id).await?;
     let b: ApproveBody = optional_json(&body)?;
     act(&state, &staff, id, Action::approve(b.public_text.as_deref())?, b.version).await
 }
@@ -154,11 +152,11 @@ pub async fn approve(
     params(("id" = i64, Path)), responses((status = 200, body = Question), (status = 409, body = crate::error::ErrorBody)))]
 pub async fn reject(
     State(state): State<AppState>,
-    staff: Staff,
+    staff: Can<can::Moderate>,
     ApiPath(id): ApiPath<QuestionId>,
     body: Bytes,
 ) -> ApiResult<ApiJson<Question>> {
-    staff.require(policy::MODERATE)?;
+    staff.require_for_question(&state, Permission::Moderate, id).await?;
     let b: RejectBody = optional_json(&body)?;
     act(&state, &staff, id, Action::reject(b.reason.as_deref())?, b.version).await
 }
@@ -168,11 +166,10 @@ pub async fn reject(
     params(("id" = i64, Path)), responses((status = 200, body = Question), (status = 409, body = crate::error::ErrorBody)))]
 pub async fn merge(
     State(state): State<AppState>,
-    staff: Staff,
+    staff: Can<can::Moderate>,
     ApiPath(id): ApiPath<QuestionId>,
     ApiJson(b): ApiJson<MergeBody>,
 ) -> ApiResult<ApiJson<Question>> {
-    staff.require(policy::MODERATE)?;
     act(&state, &staff, id, Action::Merge { into: b.into }, b.version).await
 }
 
@@ -181,11 +178,11 @@ pub async fn merge(
     params(("id" = i64, Path)), responses((status = 200, body = Question), (status = 409, body = crate::error::ErrorBody)))]
 pub async fn on_air(
     State(state): State<AppState>,
-    staff: Staff,
+    staff: Can<can::PutOnAir>,
     ApiPath(id): ApiPath<QuestionId>,
     body: Bytes,
 ) -> ApiResult<ApiJson<Question>> {
-    staff.require(policy::PUT_ON_AIR)?;
+    staff.require_for_question(&state, Permission::PutOnAir, id).await?;
     let b: VersionBody = optional_json(&body)?;
     act(&state, &staff, id, Action::PutOnAir, b.version).await
 }
@@ -195,11 +192,11 @@ pub async fn on_air(
     params(("id" = i64, Path)), responses((status = 200, body = Question), (status = 409, body = crate::error::ErrorBody)))]
 pub async fn off_air(
     State(state): State<AppState>,
-    staff: Staff,
+    staff: Can<can::PutOnAir>,
     ApiPath(id): ApiPath<QuestionId>,
     body: Bytes,
 ) -> ApiResult<ApiJson<Question>> {
-    staff.require(policy::PUT_ON_AIR)?;
+    staff.require_for_question(&state, Permission::PutOnAir, id).await?;
     let b: VersionBody = optional_json(&body)?;
     act(&state, &staff, id, Action::TakeOffAir, b.version).await
 }
@@ -209,11 +206,13 @@ pub async fn off_air(
     params(("id" = i64, Path)), responses((status = 200, body = Question), (status = 409, body = crate::error::ErrorBody)))]
 pub async fn answer(
     State(state): State<AppState>,
-    staff: Staff,
+    staff: Can<can::Answer>,
     ApiPath(id): ApiPath<QuestionId>,
-    ApiJson(b): ApiJson<AnswerBody>,
+    body: Bytes,
 ) -> ApiResult<ApiJson<Question>> {
-    staff.require(policy::ANSWER)?;
+    // Assignment is checked before the body is read, like the role.
+    staff.require_for_question(&state, Permission::Answer, id).await?;
+    let b: AnswerBody = required_json(&body)?;
     act(&state, &staff, id, Action::answer(&b.text)?, b.version).await
 }
 
@@ -222,11 +221,13 @@ pub async fn answer(
     params(("id" = i64, Path)), responses((status = 200, body = Question), (status = 409, body = crate::error::ErrorBody)))]
 pub async fn correct(
     State(state): State<AppState>,
-    staff: Staff,
+    staff: Can<can::Answer>,
     ApiPath(id): ApiPath<QuestionId>,
-    ApiJson(b): ApiJson<AnswerBody>,
+    body: Bytes,
 ) -> ApiResult<ApiJson<Question>> {
-    staff.require(policy::ANSWER)?;
+    // Assignment is checked before the body is read, like the role.
+    staff.require_for_question(&state, Permission::Answer, id).await?;
+    let b: AnswerBody = required_json(&body)?;
     act(&state, &staff, id, Action::correct(&b.text)?, b.version).await
 }
 
@@ -241,10 +242,9 @@ pub struct HideResult {
     params(("id" = i64, Path)), responses((status = 202, body = HideResult)))]
 pub async fn hide_at_source(
     State(state): State<AppState>,
-    staff: Staff,
+    staff: Can<can::Moderate>,
     ApiPath(id): ApiPath<QuestionId>,
 ) -> ApiResult<(axum::http::StatusCode, ApiJson<HideResult>)> {
-    staff.require(policy::MODERATE)?;
     let queued = state.db("question.hide", state.store.hide_at_source(id, &staff.actor())).await?;
     tracing::info!(question_id = %id, comments = queued.len(), user_id = %staff.user.id, "hide at source queued");
     Ok((axum::http::StatusCode::ACCEPTED, ApiJson(HideResult { queued })))

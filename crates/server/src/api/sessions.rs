@@ -1,13 +1,13 @@
 //! Sessions: create, list, read, and move through scheduled → live → ended.
 
-use crate::auth::{policy, Staff};
+use crate::auth::{can, Can};
 use crate::error::{ApiError, ApiJson, ApiPath, ApiResult};
 use crate::state::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing;
 use axum::Router;
-use curbside_domain::{Session, SessionId, SessionStatus, Slug, SourceSpec, UserId};
+use curbside_domain::{Session, SessionId, SessionStatus, Slug, SourceId, SourceSpec, UserId};
 use curbside_store::NewSession;
 use serde::{Deserialize, Serialize};
 
@@ -18,6 +18,9 @@ pub fn router() -> Router<AppState> {
         .route("/api/sessions/{id}", routing::get(get).patch(patch))
         .route("/api/sessions/{id}/outbox", routing::get(outbox))
         .route("/api/sessions/{id}/audit", routing::get(audit))
+        .route("/api/sessions/{id}/specialists", routing::post(assign_specialist))
+        .route("/api/sessions/{id}/specialists/{user_id}", routing::delete(unassign_specialist))
+        .route("/api/sessions/{id}/sources/{source_id}/token", routing::put(set_source_token))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -109,10 +112,9 @@ pub fn view(state: &AppState, session: Session) -> SessionView {
               (status = 409, body = crate::error::ErrorBody)))]
 pub async fn create(
     State(state): State<AppState>,
-    staff: Staff,
+    staff: Can<can::RunSessions>,
     ApiJson(req): ApiJson<CreateSession>,
 ) -> ApiResult<(StatusCode, ApiJson<SessionView>)> {
-    staff.require(policy::RUN_SESSIONS)?;
     let slug = match req.slug.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
         Some(s) => Some(Slug::parse(s).map_err(|e| ApiError::Unprocessable(e.to_string()))?),
         None => None,
@@ -134,8 +136,10 @@ pub async fn create(
 
 /// Every session, newest first.
 #[utoipa::path(get, path = "/api/sessions", tag = "sessions", responses((status = 200, body = SessionList)))]
-pub async fn list(State(state): State<AppState>, staff: Staff) -> ApiResult<ApiJson<SessionList>> {
-    staff.require(policy::ANY_STAFF)?;
+pub async fn list(
+    State(state): State<AppState>,
+    _staff: Can<can::ViewSessions>,
+) -> ApiResult<ApiJson<SessionList>> {
     let sessions = state.db("session.list", state.store.sessions()).await?;
     Ok(ApiJson(SessionList { sessions: sessions.into_iter().map(|s| view(&state, s)).collect() }))
 }
@@ -145,10 +149,9 @@ pub async fn list(State(state): State<AppState>, staff: Staff) -> ApiResult<ApiJ
     params(("id" = i64, Path)), responses((status = 200, body = SessionView), (status = 404, body = crate::error::ErrorBody)))]
 pub async fn get(
     State(state): State<AppState>,
-    staff: Staff,
+    _staff: Can<can::ViewSessions>,
     ApiPath(id): ApiPath<SessionId>,
 ) -> ApiResult<ApiJson<SessionView>> {
-    staff.require(policy::ANY_STAFF)?;
     let session = state.db("session.get", state.store.session(id)).await?;
     Ok(ApiJson(view(&state, session)))
 }
@@ -158,11 +161,10 @@ pub async fn get(
     params(("id" = i64, Path)), responses((status = 200, body = SessionView), (status = 409, body = crate::error::ErrorBody)))]
 pub async fn patch(
     State(state): State<AppState>,
-    staff: Staff,
+    staff: Can<can::RunSessions>,
     ApiPath(id): ApiPath<SessionId>,
     ApiJson(req): ApiJson<PatchSession>,
 ) -> ApiResult<ApiJson<SessionView>> {
-    staff.require(policy::RUN_SESSIONS)?;
     let session = match req.status {
         Some(status) => {
             state.db("session.status", state.store.set_session_status(id, status, &staff.actor())).await?
@@ -182,10 +184,9 @@ pub struct OutboxList {
     params(("id" = i64, Path)), responses((status = 200, body = OutboxList)))]
 pub async fn outbox(
     State(state): State<AppState>,
-    staff: Staff,
+    _staff: Can<can::ViewSessions>,
     ApiPath(id): ApiPath<SessionId>,
 ) -> ApiResult<ApiJson<OutboxList>> {
-    staff.require(policy::ANY_STAFF)?;
     state.db("session.get", state.store.session(id)).await?;
     Ok(ApiJson(OutboxList { items: state.db("outbox.list", state.store.outbox(id)).await? }))
 }
@@ -200,10 +201,65 @@ pub struct AuditList {
     params(("id" = i64, Path)), responses((status = 200, body = AuditList)))]
 pub async fn audit(
     State(state): State<AppState>,
-    staff: Staff,
+    _staff: Can<can::ReadSessionAudit>,
     ApiPath(id): ApiPath<SessionId>,
 ) -> ApiResult<ApiJson<AuditList>> {
-    staff.require(policy::RUN_SESSIONS)?;
     state.db("session.get", state.store.session(id)).await?;
     Ok(ApiJson(AuditList { entries: state.db("audit.list", state.store.audit_log(id)).await? }))
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct AssignSpecialist {
+    pub user_id: UserId,
+}
+
+/// Assign a staff member to the session's specialists: specialists put on air and answer only
+/// in sessions they are assigned to.
+#[utoipa::path(post, path = "/api/sessions/{id}/specialists", request_body = AssignSpecialist, tag = "sessions",
+    params(("id" = i64, Path)), responses((status = 200, body = SessionView)))]
+pub async fn assign_specialist(
+    State(state): State<AppState>,
+    staff: Can<can::RunSessions>,
+    ApiPath(id): ApiPath<SessionId>,
+    ApiJson(req): ApiJson<AssignSpecialist>,
+) -> ApiResult<ApiJson<SessionView>> {
+    let session = state
+        .db("session.assign", state.store.assign_specialist(id, req.user_id, true, &staff.actor()))
+        .await?;
+    Ok(ApiJson(view(&state, session)))
+}
+
+/// Remove a staff member from the session's specialists.
+#[utoipa::path(delete, path = "/api/sessions/{id}/specialists/{user_id}", tag = "sessions",
+    params(("id" = i64, Path), ("user_id" = i64, Path)), responses((status = 200, body = SessionView)))]
+pub async fn unassign_specialist(
+    State(state): State<AppState>,
+    staff: Can<can::RunSessions>,
+    ApiPath((id, user)): ApiPath<(SessionId, UserId)>,
+) -> ApiResult<ApiJson<SessionView>> {
+    let session =
+        state.db("session.assign", state.store.assign_specialist(id, user, false, &staff.actor())).await?;
+    Ok(ApiJson(view(&state, session)))
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct SourceToken {
+    /// The new Page or Instagram token. Write-only: stored encrypted, never returned or logged.
+    pub access_token: String,
+}
+
+/// Replace a source's access token (e.g. when it shows `needs_reauth`). Audited, without the token.
+#[utoipa::path(put, path = "/api/sessions/{id}/sources/{source_id}/token", request_body = SourceToken, tag = "sessions",
+    params(("id" = i64, Path), ("source_id" = i64, Path)), responses((status = 200, body = SessionView)))]
+pub async fn set_source_token(
+    State(state): State<AppState>,
+    staff: Can<can::RunSessions>,
+    ApiPath((id, source)): ApiPath<(SessionId, SourceId)>,
+    ApiJson(req): ApiJson<SourceToken>,
+) -> ApiResult<ApiJson<SessionView>> {
+    let session = state
+        .db("source.token", state.store.set_source_token(id, source, &req.access_token, &staff.actor()))
+        .await?;
+    tracing::info!(session_id = %id, source_id = %source, "source token replaced");
+    Ok(ApiJson(view(&state, session)))
 }

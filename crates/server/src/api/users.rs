@@ -1,19 +1,20 @@
 //! Staff accounts, managed by admins.
 
-use crate::auth::{hash_password, policy, Staff};
+use crate::auth::{can, hash_password, Can};
+use crate::error::ApiPath;
 use crate::error::{ApiError, ApiJson, ApiResult};
 use crate::state::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::routing::post;
+use axum::routing::{patch, post};
 use axum::Router;
-use curbside_domain::{Role, StaffUser, TextLimit};
-use curbside_store::NewUser;
+use curbside_domain::{Role, StaffUser, TextLimit, UserId};
+use curbside_store::{NewUser, UserChange};
 use serde::{Deserialize, Serialize};
 
 /// Staff accounts.
 pub fn router() -> Router<AppState> {
-    Router::new().route("/api/users", post(create).get(list))
+    Router::new().route("/api/users", post(create).get(list)).route("/api/users/{id}", patch(update))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -62,18 +63,41 @@ pub async fn new_user(
     responses((status = 201, body = StaffUser), (status = 409, body = crate::error::ErrorBody)))]
 pub async fn create(
     State(state): State<AppState>,
-    staff: Staff,
+    staff: Can<can::ManageStaff>,
     ApiJson(req): ApiJson<CreateUser>,
 ) -> ApiResult<(StatusCode, ApiJson<StaffUser>)> {
-    staff.require(policy::MANAGE_STAFF)?;
     let new = new_user(&req.email, &req.name, req.role, &req.credentials, &req.password).await?;
-    let user = state.db("user.create", state.store.create_user(new)).await?;
+    let user = state.db("user.create", state.store.create_user(new, &staff.actor())).await?;
     Ok((StatusCode::CREATED, ApiJson(user)))
 }
 
 /// Every active staff account.
 #[utoipa::path(get, path = "/api/users", tag = "staff", responses((status = 200, body = UserList)))]
-pub async fn list(State(state): State<AppState>, staff: Staff) -> ApiResult<ApiJson<UserList>> {
-    staff.require(policy::MANAGE_STAFF)?;
+pub async fn list(
+    State(state): State<AppState>,
+    _staff: Can<can::ManageStaff>,
+) -> ApiResult<ApiJson<UserList>> {
     Ok(ApiJson(UserList { users: state.db("user.list", state.store.list_users()).await? }))
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct UpdateUser {
+    pub role: Option<Role>,
+    /// `true` disables the account and signs it out everywhere; `false` enables it again.
+    pub disabled: Option<bool>,
+}
+
+/// Change a staff account's role, or disable or enable it. Audited with before and after.
+#[utoipa::path(patch, path = "/api/users/{id}", request_body = UpdateUser, tag = "staff",
+    params(("id" = i64, Path)), responses((status = 200, body = StaffUser), (status = 409, body = crate::error::ErrorBody)))]
+pub async fn update(
+    State(state): State<AppState>,
+    staff: Can<can::ManageStaff>,
+    ApiPath(id): ApiPath<UserId>,
+    ApiJson(req): ApiJson<UpdateUser>,
+) -> ApiResult<ApiJson<StaffUser>> {
+    let change = UserChange { role: req.role, disabled: req.disabled };
+    let user = state.db("user.update", state.store.update_user(id, change, &staff.actor())).await?;
+    tracing::info!(user_id = %id, role = %user.role, by = %staff.user.id, "staff account changed");
+    Ok(ApiJson(user))
 }
