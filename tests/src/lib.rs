@@ -28,6 +28,8 @@ pub enum Backend {
 /// The Meta app secret every test server is configured with.
 pub const APP_SECRET: &str = "test-app-secret";
 pub const VERIFY_TOKEN: &str = "test-verify-token";
+/// The `CURBSIDE_SECRET_KEY` of every test server (32 bytes of 0x2a, base64).
+pub const TEST_SECRET_KEY: &str = "KioqKioqKioqKioqKioqKioqKioqKioqKioqKioqKio=";
 
 pub const ADMIN_EMAIL: &str = "admin@curbside.test";
 pub const ADMIN_PASSWORD: &str = "admin-password-for-tests";
@@ -136,6 +138,8 @@ impl TestApp {
         settings.meta_verify_token = Some(VERIFY_TOKEN.into());
         // Nothing in a test may reach Meta: a fake Graph API is configured where it is needed.
         settings.graph_url = "http://127.0.0.1:9".into();
+        // PostgreSQL has no key file: every test server seals platform tokens with this key.
+        settings.secret_key = Some(TEST_SECRET_KEY.into());
         configure(&mut settings);
         let app_secret = settings.meta_app_secret.clone().unwrap_or_default();
         let config = settings.check().expect("valid test configuration");

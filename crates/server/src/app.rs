@@ -42,6 +42,17 @@ impl Application {
         let store = Store::connect(&config.database_url)
             .await
             .map_err(|e| anyhow::anyhow!("cannot open the database at CURBSIDE_DATABASE_URL: {e}"))?;
+        let (key, key_source) = crate::secrets::resolve_key(config.secret_key.clone(), &config.database_url)?;
+        if key_source == crate::secrets::KeySource::None {
+            tracing::warn!(
+                "CURBSIDE_SECRET_KEY is not set: sessions with platform sources (tokens) are refused"
+            );
+        }
+        store.set_secret_key(key);
+        let sealed = store.seal_legacy_tokens().await?;
+        if sealed > 0 {
+            tracing::info!(tokens = sealed, "encrypted platform tokens stored before encryption at rest");
+        }
         ensure_first_admin(&store, &config).await?;
         let listener = bind(config.bind)?;
         store.set_reply_cap(config.reply_cap);

@@ -27,6 +27,28 @@ enum Command {
         #[command(subcommand)]
         command: UserCommand,
     },
+    /// The key that encrypts platform access tokens at rest.
+    Secrets {
+        #[command(subcommand)]
+        command: SecretsCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum SecretsCommand {
+    /// Print a new random key (32 bytes, base64) for CURBSIDE_SECRET_KEY.
+    Generate,
+    /// Re-encrypt every stored token under a new key, in one transaction.
+    Rotate {
+        /// The key to move to (`curbside secrets generate`).
+        #[arg(long, env = "CURBSIDE_NEW_SECRET_KEY", hide_env_values = true)]
+        new_key: String,
+        /// The key in use now (or the key file next to a SQLite database).
+        #[arg(long, env = "CURBSIDE_SECRET_KEY", hide_env_values = true)]
+        secret_key: Option<String>,
+        #[arg(long, env = "CURBSIDE_DATABASE_URL", default_value = crate::config::DEFAULT_DATABASE_URL)]
+        database_url: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -83,6 +105,17 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             app.run(shutdown_signal()).await
         }
         Command::Demo(options) => crate::demo::run(options, shutdown_signal()).await,
+        Command::Secrets { command: SecretsCommand::Generate } => {
+            println!("{}", curbside_store::SecretKey::generate().to_base64());
+            Ok(())
+        }
+        Command::Secrets { command: SecretsCommand::Rotate { new_key, secret_key, database_url } } => {
+            let old = crate::config::secret_key("CURBSIDE_SECRET_KEY", secret_key.as_deref())?;
+            let new = crate::config::secret_key("--new-key", Some(&new_key))?
+                .ok_or_else(|| anyhow::anyhow!("--new-key must not be empty"))?;
+            println!("{}", crate::secrets::rotate(&database_url, old, new).await?);
+            Ok(())
+        }
         Command::User {
             command: UserCommand::Add { email, role, name, credentials, password_stdin: _, database_url },
         } => {

@@ -10,6 +10,7 @@ pub const DEFAULT_DATABASE_URL: &str = "sqlite://curbside.db";
 pub const DEFAULT_GRAPH_URL: &str = "https://graph.facebook.com";
 const DEFAULT_REPLY_CAP: &str = "25";
 const DEFAULT_POLL_INTERVAL_MS: &str = "3000";
+pub const DEFAULT_RETENTION_DAYS: &str = "30";
 
 #[derive(Clone)]
 pub struct Config {
@@ -25,6 +26,10 @@ pub struct Config {
     pub reply_cap: usize,
     /// The usual pause between polling rounds of a live source.
     pub poll_interval: std::time::Duration,
+    /// Seals platform tokens at rest (`CURBSIDE_SECRET_KEY`); see `crate::secrets` when absent.
+    pub secret_key: Option<curbside_store::SecretKey>,
+    /// Raw comments and commenter identities older than this are purged.
+    pub retention_days: u32,
 }
 
 impl std::fmt::Debug for Config {
@@ -67,6 +72,15 @@ pub struct Settings {
     /// Milliseconds between polling rounds of a live source (adaptive above this).
     #[arg(long, env = "CURBSIDE_POLL_INTERVAL_MS", default_value = DEFAULT_POLL_INTERVAL_MS)]
     pub poll_interval_ms: String,
+    /// 32 bytes in base64 (`curbside secrets generate`): seals platform access tokens at rest.
+    /// Without it, a SQLite deployment keeps a key file next to its database; PostgreSQL refuses
+    /// to store tokens.
+    #[arg(long, env = "CURBSIDE_SECRET_KEY", hide_env_values = true)]
+    pub secret_key: Option<String>,
+    /// Days after which raw comments and commenter identities are purged (1 to 3650); the public
+    /// transcript stays.
+    #[arg(long, env = "CURBSIDE_RETENTION_DAYS", default_value = DEFAULT_RETENTION_DAYS)]
+    pub retention_days: String,
 }
 
 impl Settings {
@@ -78,6 +92,7 @@ impl Settings {
             graph_url: DEFAULT_GRAPH_URL.into(),
             reply_cap: DEFAULT_REPLY_CAP.into(),
             poll_interval_ms: DEFAULT_POLL_INTERVAL_MS.into(),
+            retention_days: DEFAULT_RETENTION_DAYS.into(),
             ..Settings::default()
         }
     }
@@ -121,12 +136,31 @@ impl Settings {
             poll_interval: std::time::Duration::from_millis(
                 whole_number("CURBSIDE_POLL_INTERVAL_MS", &self.poll_interval_ms)?.clamp(200, 60_000) as u64,
             ),
+            secret_key: secret_key("CURBSIDE_SECRET_KEY", self.secret_key.as_deref())?,
+            retention_days: retention_days(&self.retention_days)?,
         })
     }
 }
 
 fn whole_number(name: &str, raw: &str) -> anyhow::Result<usize> {
     raw.trim().parse().with_context(|| format!("{name} must be a whole number (got {raw:?})"))
+}
+
+/// A key setting: absent or empty means none; anything else must be a valid key.
+pub fn secret_key(name: &str, raw: Option<&str>) -> anyhow::Result<Option<curbside_store::SecretKey>> {
+    match raw.map(str::trim).filter(|s| !s.is_empty()) {
+        None => Ok(None),
+        Some(text) => {
+            curbside_store::SecretKey::parse(text).map(Some).map_err(|e| anyhow::anyhow!("{name} {e}"))
+        }
+    }
+}
+
+pub fn retention_days(raw: &str) -> anyhow::Result<u32> {
+    match whole_number("CURBSIDE_RETENTION_DAYS", raw)? {
+        n @ 1..=3650 => Ok(n as u32),
+        n => bail!("CURBSIDE_RETENTION_DAYS must be between 1 and 3650 days (got {n})"),
+    }
 }
 
 fn check_http_url(name: &str, raw: &str) -> anyhow::Result<String> {
@@ -167,5 +201,17 @@ mod tests {
         let mut s = Settings::defaults();
         s.public_url = Some("ftp://x".into());
         assert!(s.check().unwrap_err().to_string().starts_with("CURBSIDE_PUBLIC_URL"));
+        let mut s = Settings::defaults();
+        s.secret_key = Some("c2hvcnQ=".into());
+        assert_eq!(
+            s.check().unwrap_err().to_string(),
+            "CURBSIDE_SECRET_KEY must be 32 bytes in base64, got 5 bytes (generate one with `curbside secrets generate`)"
+        );
+        let mut s = Settings::defaults();
+        s.retention_days = "0".into();
+        assert_eq!(
+            s.check().unwrap_err().to_string(),
+            "CURBSIDE_RETENTION_DAYS must be between 1 and 3650 days (got 0)"
+        );
     }
 }

@@ -12,6 +12,7 @@ pub mod error;
 pub mod metrics;
 pub mod openapi;
 pub mod realtime;
+pub mod secrets;
 pub mod state;
 pub mod webhooks;
 

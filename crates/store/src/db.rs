@@ -1,7 +1,7 @@
 //! Connecting, migrating and the write path every change goes through: one transaction that
 //! changes rows and appends events, then a hand-off of the committed events to the sink.
 
-use crate::{EventSink, Result, StoreError};
+use crate::{EventSink, Result, SecretKey, StoreError};
 use curbside_domain::{EventBody, PublicBody, SessionId, StoredEvent};
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyConnection, AnyPool, Executor, Transaction};
@@ -53,6 +53,8 @@ struct Inner {
     sink: OnceLock<Arc<dyn EventSink>>,
     /// At most this many askers of one (merged) question get a platform reply.
     reply_cap: AtomicUsize,
+    /// Seals platform access tokens at rest; `None` refuses to store tokens.
+    secret_key: std::sync::RwLock<Option<SecretKey>>,
 }
 
 impl std::fmt::Debug for Store {
@@ -121,6 +123,7 @@ impl Store {
                 write,
                 sink: OnceLock::new(),
                 reply_cap: AtomicUsize::new(DEFAULT_REPLY_CAP),
+                secret_key: std::sync::RwLock::new(None),
             }),
         }
     }
@@ -163,9 +166,15 @@ impl Store {
         self.inner.reply_cap.load(Ordering::Relaxed)
     }
 
-    /// What is stored for a platform access token (placeholder until encryption at rest).
-    pub(crate) fn seal_token(&self, token: &str) -> Result<String> {
-        Ok(token.to_owned())
+    /// Sets the key that seals platform tokens (`CURBSIDE_SECRET_KEY` or the key file).
+    pub fn set_secret_key(&self, key: Option<SecretKey>) {
+        if let Ok(mut k) = self.inner.secret_key.write() {
+            *k = key;
+        }
+    }
+
+    pub(crate) fn secret_key(&self) -> Option<SecretKey> {
+        self.inner.secret_key.read().ok().and_then(|k| k.clone())
     }
 
     pub(crate) fn read_pool(&self) -> &AnyPool {

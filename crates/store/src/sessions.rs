@@ -172,7 +172,7 @@ impl Store {
             .bind(match_key(spec))
             .bind(object_id)
             .bind(owner_id)
-            .bind(token.trim())
+            .bind(self.seal_token(token.trim())?)
             .bind(now)
             .execute(&mut *tx)
             .await?;

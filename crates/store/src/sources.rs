@@ -74,19 +74,22 @@ impl SourceChange {
 const SOURCE_SELECT: &str = "SELECT s.id, s.session_id, s.platform, s.spec_json, s.access_token, s.state, \
      s.poll_since, x.status AS session_status FROM sources s JOIN sessions x ON x.id = s.session_id";
 
-fn record_from_row(r: &AnyRow) -> Result<SourceRecord> {
-    let state: String = r.try_get("state")?;
-    let status: String = r.try_get("session_status")?;
-    Ok(SourceRecord {
-        id: SourceId(r.try_get("id")?),
-        session_id: SessionId(r.try_get("session_id")?),
-        session_status: SessionStatus::parse(&status)
-            .ok_or_else(|| StoreError::Corrupt(format!("session status {status:?}")))?,
-        spec: spec_from_row(r)?,
-        access_token: r.try_get("access_token")?,
-        state: SourceState::parse(&state).unwrap_or(SourceState::Idle),
-        poll_since: r.try_get("poll_since")?,
-    })
+impl Store {
+    /// A source row as a connector needs it, with its token opened.
+    fn record_from_row(&self, r: &AnyRow) -> Result<SourceRecord> {
+        let state: String = r.try_get("state")?;
+        let status: String = r.try_get("session_status")?;
+        Ok(SourceRecord {
+            id: SourceId(r.try_get("id")?),
+            session_id: SessionId(r.try_get("session_id")?),
+            session_status: SessionStatus::parse(&status)
+                .ok_or_else(|| StoreError::Corrupt(format!("session status {status:?}")))?,
+            spec: spec_from_row(r)?,
+            access_token: self.open_token(&r.try_get::<String, _>("access_token")?)?,
+            state: SourceState::parse(&state).unwrap_or(SourceState::Idle),
+            poll_since: r.try_get("poll_since")?,
+        })
+    }
 }
 
 impl Store {
@@ -98,7 +101,7 @@ impl Store {
                 .bind(key)
                 .fetch_all(self.read_pool())
                 .await?;
-        rows.iter().map(record_from_row).collect()
+        rows.iter().map(|r| self.record_from_row(r)).collect()
     }
 
     /// Sources polling `object_id` (a Facebook live video id or an IG media id).
@@ -109,7 +112,7 @@ impl Store {
                 .bind(object_id)
                 .fetch_all(self.read_pool())
                 .await?;
-        rows.iter().map(record_from_row).collect()
+        rows.iter().map(|r| self.record_from_row(r)).collect()
     }
 
     /// Every source of every live session: what the pollers follow.
@@ -117,7 +120,7 @@ impl Store {
         let rows = sqlx::query(&format!("{SOURCE_SELECT} WHERE x.status = 'live' ORDER BY s.id"))
             .fetch_all(self.read_pool())
             .await?;
-        rows.iter().map(record_from_row).collect()
+        rows.iter().map(|r| self.record_from_row(r)).collect()
     }
 
     pub async fn source(&self, id: SourceId) -> Result<SourceRecord> {
@@ -126,7 +129,7 @@ impl Store {
             .fetch_optional(self.read_pool())
             .await?
             .ok_or(StoreError::NotFound("source"))?;
-        record_from_row(&row)
+        self.record_from_row(&row)
     }
 
     /// Records the video behind a Facebook live video, once resolved from the Graph API, so
