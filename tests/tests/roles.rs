@@ -38,6 +38,8 @@ const ROUTES: &[(&str, &str, Option<Permission>)] = &[
     ("PATCH", "/api/users/{id}", Some(Permission::ManageStaff)),
     ("GET", "/api/audit", Some(Permission::ReadAudit)),
     ("GET", "/api/audit.csv", Some(Permission::ReadAudit)),
+    ("POST", "/api/admin/purge", Some(Permission::GovernData)),
+    ("POST", "/api/admin/erase", Some(Permission::GovernData)),
 ];
 
 /// A valid body for each route (so an allowed role gets past body parsing).
@@ -59,6 +61,8 @@ fn body_for(method: &str, path: &str, qid: i64) -> Option<Value> {
         json!({"access_token": "EAAB-new-token"})
     } else if path.starts_with("/api/users/") {
         json!({"role": "moderator"})
+    } else if path == "/api/admin/erase" {
+        json!({"author_id": "no-such-commenter"})
     } else if path == "/api/login" {
         json!({"email": "nobody@x.test", "password": "not-the-password"})
     } else {

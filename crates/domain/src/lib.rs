@@ -7,6 +7,7 @@ pub mod event;
 pub mod ids;
 pub mod outbox;
 pub mod question;
+pub mod retention;
 pub mod session;
 pub mod staff;
 pub mod text;
@@ -23,6 +24,7 @@ pub use question::{
     Action, ActionKind, Answer, AnswerRevision, AnsweredBy, Flag, Question, QuestionSource, QuestionState,
     TransitionError,
 };
+pub use retention::{Redaction, ERASED_TEXT, PURGED_TEXT};
 pub use session::{
     Platform, Session, SessionStatus, SessionStatusError, Slug, SlugError, SourceHealth, SourceSpec,
     SourceState, SourceView,

@@ -107,7 +107,8 @@ impl Application {
                 token.cancel();
             }
         });
-        let connectors = start_connectors(&state);
+        let mut connectors = start_connectors(&state);
+        connectors.push(crate::api::retention::spawn_scheduled_purge(&state));
         tracing::info!(addr = %listener.local_addr()?, "serving");
         axum::serve(listener, app)
             .with_graceful_shutdown(async move { token.cancelled().await })

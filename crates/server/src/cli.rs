@@ -27,6 +27,15 @@ enum Command {
         #[command(subcommand)]
         command: UserCommand,
     },
+    /// Purge raw comments and commenter identities older than the retention period (the public
+    /// transcript stays). `serve` also does this hourly.
+    Purge {
+        /// Purge what is older than this many days.
+        #[arg(long, env = "CURBSIDE_RETENTION_DAYS", default_value = crate::config::DEFAULT_RETENTION_DAYS)]
+        older_than_days: String,
+        #[arg(long, env = "CURBSIDE_DATABASE_URL", default_value = crate::config::DEFAULT_DATABASE_URL)]
+        database_url: String,
+    },
     /// The key that encrypts platform access tokens at rest.
     Secrets {
         #[command(subcommand)]
@@ -105,6 +114,21 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             app.run(shutdown_signal()).await
         }
         Command::Demo(options) => crate::demo::run(options, shutdown_signal()).await,
+        Command::Purge { older_than_days, database_url } => {
+            let days = crate::config::retention_days(&older_than_days)?;
+            let store = curbside_store::Store::connect(&database_url)
+                .await
+                .map_err(|e| anyhow::anyhow!("cannot open the database at CURBSIDE_DATABASE_URL: {e}"))?;
+            let cutoff = crate::api::retention::retention_cutoff(days);
+            let report = store.purge_before(cutoff, &curbside_store::Actor::system("curbside purge")).await;
+            store.close().await;
+            let r = report.map_err(|e| anyhow::anyhow!("nothing was purged: {e}"))?;
+            println!(
+                "purged {} comment(s) and the raw wording of {} question(s) older than {days} days ({} log entries rewritten)",
+                r.comments, r.questions, r.events
+            );
+            Ok(())
+        }
         Command::Secrets { command: SecretsCommand::Generate } => {
             println!("{}", curbside_store::SecretKey::generate().to_base64());
             Ok(())

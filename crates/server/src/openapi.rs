@@ -1,6 +1,6 @@
 //! The OpenAPI 3.1 description of the staff API, generated from the handlers' annotations.
 
-use crate::api::{audit, questions, sessions, users};
+use crate::api::{audit, questions, retention, sessions, users};
 use crate::auth;
 use axum::response::IntoResponse;
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
@@ -16,7 +16,7 @@ use utoipa::{Modify, OpenApi};
         questions::list, questions::get, questions::approve, questions::reject, questions::merge,
         questions::on_air, questions::off_air, questions::answer, questions::correct, questions::hide_at_source,
         users::create, users::list, users::update,
-        audit::list, audit::export_csv,
+        audit::list, audit::export_csv, retention::purge, retention::erase,
     ),
     modifiers(&Security),
     security(("bearer" = []), ("cookie" = [])),

@@ -3,6 +3,7 @@
 
 pub mod audit;
 pub mod questions;
+pub mod retention;
 pub mod sessions;
 pub mod users;
 
@@ -31,6 +32,7 @@ pub fn router() -> Router<AppState> {
         .merge(questions::router())
         .merge(users::router())
         .merge(audit::router())
+        .merge(retention::router())
         .route("/api/openapi.json", get(crate::openapi::serve))
         .fallback(|| async { ApiError::NotFound("API route".into()) })
         .layer(DefaultBodyLimit::max(API_BODY_LIMIT))
