@@ -83,6 +83,24 @@ impl TestDb {
         TestDb { url: self.url.clone(), backend: self.backend, _dir: None, pg: None }
     }
 
+    /// Raw SQL, bypassing the application (as an operator with database access could).
+    pub async fn execute(&self, sql: &str) -> Result<u64, sqlx::Error> {
+        sqlx::any::install_default_drivers();
+        let pool = sqlx::AnyPool::connect(&self.url).await?;
+        let out = sqlx::query(sql).execute(&pool).await.map(|r| r.rows_affected());
+        pool.close().await;
+        out
+    }
+
+    /// The rows of a raw query selecting an id and one text column (as a database dump shows them).
+    pub async fn rows(&self, sql: &str) -> Vec<(i64, Option<String>)> {
+        sqlx::any::install_default_drivers();
+        let pool = sqlx::AnyPool::connect(&self.url).await.expect("connect");
+        let rows = sqlx::query_as(sql).fetch_all(&pool).await.unwrap_or_else(|e| panic!("{sql}: {e}"));
+        pool.close().await;
+        rows
+    }
+
     pub async fn drop_now(&mut self) {
         if let Some((admin, name)) = self.pg.take() {
             if let Ok(mut conn) = sqlx::PgConnection::connect(&admin).await {

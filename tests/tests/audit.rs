@@ -184,15 +184,6 @@ async fn the_csv_export_is_complete_and_safe_in_spreadsheets(backend: Backend) {
     app.finish().await;
 }
 
-/// Raw SQL against the server's database, bypassing the application.
-async fn raw(app: &TestApp, sql: &str) -> Result<u64, sqlx::Error> {
-    sqlx::any::install_default_drivers();
-    let pool = sqlx::AnyPool::connect(&app.db.url).await.expect("connect");
-    let out = sqlx::query(sql).execute(&pool).await.map(|r| r.rows_affected());
-    pool.close().await;
-    out
-}
-
 async fn the_database_refuses_to_change_or_delete_audit_entries(backend: Backend) {
     let mut app = TestApp::spawn(backend).await;
     app.admin().await;
@@ -203,11 +194,11 @@ async fn the_database_refuses_to_change_or_delete_audit_entries(backend: Backend
         "DELETE FROM audit_log",
         "DELETE FROM audit_log WHERE id = 1",
     ] {
-        let err = raw(&app, sql).await.expect_err(sql);
+        let err = app.db.execute(sql).await.expect_err(sql);
         assert!(err.to_string().contains("append-only"), "{sql}: {err}");
     }
     if backend == Backend::Postgres {
-        let err = raw(&app, "TRUNCATE audit_log").await.expect_err("truncate");
+        let err = app.db.execute("TRUNCATE audit_log").await.expect_err("truncate");
         assert!(err.to_string().contains("append-only"), "{err}");
     }
     assert_eq!(entries(&mut app, "").await, before, "every entry is as it was");

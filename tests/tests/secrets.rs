@@ -11,21 +11,12 @@ const PAGE_TOKEN: &str = "EAAB-test-page-token";
 const IG_TOKEN: &str = "IGAA-test-token";
 
 async fn raw_tokens(db: &TestDb) -> Vec<(i64, String)> {
-    sqlx::any::install_default_drivers();
-    let pool = sqlx::AnyPool::connect(&db.url).await.expect("connect");
-    let rows: Vec<(i64, String)> = sqlx::query_as("SELECT id, access_token FROM sources ORDER BY id")
-        .fetch_all(&pool)
-        .await
-        .expect("select");
-    pool.close().await;
-    rows
+    let rows = db.rows("SELECT id, access_token FROM sources ORDER BY id").await;
+    rows.into_iter().map(|(id, token)| (id, token.unwrap_or_default())).collect()
 }
 
 async fn raw_exec(db: &TestDb, sql: &str) {
-    sqlx::any::install_default_drivers();
-    let pool = sqlx::AnyPool::connect(&db.url).await.expect("connect");
-    sqlx::query(sql).execute(&pool).await.expect(sql);
-    pool.close().await;
+    db.execute(sql).await.expect(sql);
 }
 
 async fn opened(app: &TestApp, id: i64) -> String {

@@ -29,7 +29,7 @@ pub use session::{
     Platform, Session, SessionStatus, SessionStatusError, Slug, SlugError, SourceHealth, SourceSpec,
     SourceState, SourceView,
 };
-pub use staff::{Access, Permission, Role, RoleParseError, StaffUser};
+pub use staff::{can, Access, Needs, Permission, Role, RoleParseError, StaffUser};
 pub use text::{TextError, TextLimit};
 
 /// Milliseconds since the Unix epoch, UTC. Every stored time uses this one representation so that

@@ -43,11 +43,42 @@ impl fmt::Display for Role {
     }
 }
 
-/// Something a staff member may be allowed to do. Every staff route and WebSocket action names
-/// exactly one; [`Role::access`] is the one table that says who may.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum Permission {
+/// Defines [`Permission`], its `ALL` list and one marker type per permission in [`can`], from one
+/// list of names.
+macro_rules! permissions {
+    ($( $(#[$doc:meta])* $name:ident ),* $(,)?) => {
+        /// Something a staff member may be allowed to do. Every staff route and WebSocket action
+        /// names exactly one; [`Role::access`] is the one table that says who may.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
+        #[serde(rename_all = "snake_case")]
+        pub enum Permission {
+            $( $(#[$doc])* $name, )*
+        }
+
+        impl Permission {
+            pub const ALL: &'static [Permission] = &[$(Permission::$name),*];
+        }
+
+        /// One type per [`Permission`], so a handler's signature says what it needs
+        /// (`Can<can::Moderate>` in the server).
+        pub mod can {
+            $(
+                #[derive(Debug)]
+                pub struct $name;
+                impl super::Needs for $name {
+                    const PERMISSION: super::Permission = super::Permission::$name;
+                }
+            )*
+        }
+    };
+}
+
+/// A permission named as a type (see [`can`]).
+pub trait Needs {
+    const PERMISSION: Permission;
+}
+
+permissions!(
     /// Their own account: who am I, sign out.
     OwnAccount,
     /// Read sessions, their queues, questions and platform actions.
@@ -70,23 +101,7 @@ pub enum Permission {
     ManageStaff,
     /// Retention: purge old commenter data, erase one commenter's data.
     GovernData,
-}
-
-impl Permission {
-    pub const ALL: [Permission; 11] = [
-        Permission::OwnAccount,
-        Permission::ViewSessions,
-        Permission::FollowStaffStream,
-        Permission::RunSessions,
-        Permission::Moderate,
-        Permission::PutOnAir,
-        Permission::Answer,
-        Permission::ReadSessionAudit,
-        Permission::ReadAudit,
-        Permission::ManageStaff,
-        Permission::GovernData,
-    ];
-}
+);
 
 /// How far a role's permission reaches.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -186,7 +201,7 @@ mod tests {
 
     #[test]
     fn only_specialists_are_limited_to_their_sessions() {
-        for p in Permission::ALL {
+        for &p in Permission::ALL {
             for role in [Role::Admin, Role::Producer, Role::Moderator] {
                 assert_ne!(role.access(p), Access::AssignedSessions, "{role} × {p:?}");
             }

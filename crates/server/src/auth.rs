@@ -117,39 +117,7 @@ impl Staff {
     }
 }
 
-/// A permission named as a type, so a handler's signature says what it needs: `Can<Moderate>`.
-pub trait Needs {
-    const PERMISSION: Permission;
-}
-
-/// One marker type per [`Permission`].
-pub mod can {
-    use super::Needs;
-    use curbside_domain::Permission;
-
-    macro_rules! markers {
-        ($($name:ident),* $(,)?) => {$(
-            #[derive(Debug)]
-            pub struct $name;
-            impl Needs for $name {
-                const PERMISSION: Permission = Permission::$name;
-            }
-        )*};
-    }
-    markers!(
-        OwnAccount,
-        ViewSessions,
-        FollowStaffStream,
-        RunSessions,
-        Moderate,
-        PutOnAir,
-        Answer,
-        ReadSessionAudit,
-        ReadAudit,
-        ManageStaff,
-        GovernData,
-    );
-}
+pub use curbside_domain::{can, Needs};
 
 /// A signed-in staff member whose role may do `P`, checked from the headers alone, before any
 /// body is read: a wrong role gets 403 whatever it sent.
