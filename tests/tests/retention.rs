@@ -147,7 +147,29 @@ async fn erasure_removes_one_commenter_everywhere_and_only_them(backend: Backend
     app.finish().await;
 }
 
+async fn the_server_purges_on_schedule_with_the_configured_period(backend: Backend) {
+    let mut app = TestApp::spawn(backend).await;
+    let sid = app.create_session("Schedule").await["id"].as_i64().expect("id");
+    ingest(&app.store().await, sid, "aged", 2).await;
+    // Eight days old: purged by a server keeping 7 days (the default 30 keeps it: see above).
+    raw_exec(&app.db, "UPDATE comments SET received_at = received_at - 691200000").await;
+    let db = app.stop().await;
+    let app = TestApp::spawn_with(db, |s| s.retention_days = "7".into()).await;
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let texts = raw_texts(&app.db, "SELECT CAST(0 AS BIGINT) AS id, text FROM comments").await;
+        if !texts.contains("Question aged") {
+            assert_eq!(texts, format!("{PURGED_TEXT}\n{PURGED_TEXT}"));
+            break;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "no scheduled purge within 10 s");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    app.finish().await;
+}
+
 on_both_backends!(
     purge_removes_old_commenter_data_and_keeps_the_transcript,
+    the_server_purges_on_schedule_with_the_configured_period,
     erasure_removes_one_commenter_everywhere_and_only_them,
 );
