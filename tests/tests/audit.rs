@@ -84,7 +84,10 @@ async fn every_staff_action_is_audited_with_who_role_where_and_before_after(back
     let all = entries(&mut app, "?limit=1000").await;
     let raw = all.to_string();
     assert!(!raw.contains("hunter2"), "no password in the audit log");
-    assert!(!raw.contains("EAAB-rotated-secret"), "no token in the audit log");
+    assert!(
+        !raw.contains("EAAB-rotated-secret") && !raw.contains("EAAB-test-page-token"),
+        "no token in the audit log"
+    );
     assert!(!raw.contains("password_hash") && !raw.contains("$argon2"), "no password hash");
     let find = |action: &str| {
         all["entries"]
@@ -130,7 +133,8 @@ async fn every_staff_action_is_audited_with_who_role_where_and_before_after(back
         (approve["after"]["state"].clone(), approve["after"]["public_text"].clone()),
         (json!("approved"), json!("Is salt bad?"))
     );
-    find("session.create");
+    let created = find("session.create");
+    assert_eq!(created["detail"]["sources"][0]["platform"], "facebook", "{created}");
 
     // Filters and paging.
     let auth = entries(&mut app, "?action=auth.").await;

@@ -191,8 +191,21 @@ impl Store {
                 })?;
         }
         let session_id = SessionId(id);
-        audit(&mut tx, actor, "session.create", Some(session_id), None, serde_json::json!({"title": title}))
-            .await?;
+        // Sources by platform and object, never their tokens.
+        let sources: Vec<_> = new
+            .sources
+            .iter()
+            .map(|(spec, _)| serde_json::json!({"platform": spec.platform(), "object_id": object_and_owner(spec).0}))
+            .collect();
+        audit(
+            &mut tx,
+            actor,
+            "session.create",
+            Some(session_id),
+            None,
+            serde_json::json!({"title": title, "slug": slug, "sources": sources, "specialists": new.specialists}),
+        )
+        .await?;
         let mut session = load_session(&mut tx, session_id).await?;
         let events =
             append_events(&mut tx, session_id, now, vec![session_event("created", &session)]).await?;
