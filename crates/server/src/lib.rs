@@ -10,6 +10,7 @@ pub mod demo;
 pub mod error;
 pub mod metrics;
 pub mod openapi;
+pub mod public;
 pub mod realtime;
 pub mod state;
 pub mod webhooks;

@@ -163,6 +163,10 @@ impl Store {
         self.inner.reply_cap.load(Ordering::Relaxed)
     }
 
+    pub fn backend(&self) -> Backend {
+        self.inner.backend
+    }
+
     pub(crate) fn read_pool(&self) -> &AnyPool {
         &self.inner.read
     }

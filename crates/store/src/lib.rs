@@ -12,6 +12,7 @@ mod outbox;
 mod questions;
 mod sessions;
 mod sources;
+mod transcript;
 mod users;
 
 pub use comments::{IncomingComment, IngestOutcome};
@@ -19,6 +20,7 @@ pub use db::{Backend, Store, StoreOptions, DEFAULT_REPLY_CAP};
 pub use outbox::OutboxOutcome;
 pub use sessions::{NewSession, SessionStats};
 pub use sources::{SourceChange, SourceRecord};
+pub use transcript::{PublicSessionSummary, PublicTranscript, SearchHit, SessionDetails};
 pub use users::{Login, NewUser};
 
 use curbside_domain::{StoredEvent, UserId};
