@@ -453,7 +453,7 @@ const HOSTILE_A: &str =
     "@SUM(1+1) <a href=\"javascript:alert(3)\">click</a>\n\n00:00:01.000 --> 00:00:02.000\n<b>cue</b> \
     <svg onload=alert(4)> \u{2066}isolate";
 
-pub async fn hostile_session(app: &mut TestApp) -> (i64, i64) {
+async fn hostile_session(app: &mut TestApp) -> (i64, i64) {
     let sid = id(&app.create_session("Privacy drill").await);
     set_status(app, sid, "live").await;
     comments(
@@ -561,6 +561,259 @@ async fn no_public_surface_shows_commenter_identity_and_hostile_text_stays_inert
     app.finish().await;
 }
 
+/// A minimal WebDriver client for real Chromium: starts `chromedriver` on a free port and one
+/// headless browser session. Fails (never skips) when Chromium or chromedriver is missing.
+mod browser {
+    use serde_json::{json, Value};
+    use std::process::{Child, Command, Stdio};
+    use std::time::Duration;
+
+    pub const CHROMIUM: &str = "/usr/bin/chromium";
+    pub const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+
+    pub struct Browser {
+        driver: Child,
+        http: reqwest::Client,
+        base: String,
+    }
+
+    impl Browser {
+        pub async fn launch(width: u32, height: u32) -> Browser {
+            for path in [CHROMIUM, CHROMEDRIVER] {
+                assert!(
+                    std::path::Path::new(path).exists(),
+                    "{path} is required for the browser tests: apt-get install chromium chromium-driver"
+                );
+            }
+            let port = std::net::TcpListener::bind("127.0.0.1:0")
+                .and_then(|l| l.local_addr())
+                .map(|a| a.port())
+                .expect("a free port");
+            let driver = Command::new(CHROMEDRIVER)
+                .arg(format!("--port={port}"))
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("chromedriver starts");
+            let http = reqwest::Client::builder()
+                .no_proxy()
+                .timeout(Duration::from_secs(60))
+                .build()
+                .expect("client");
+            let driver_url = format!("http://127.0.0.1:{port}");
+            let mut ready = false;
+            for _ in 0..100 {
+                if let Ok(r) = http.get(format!("{driver_url}/status")).send().await {
+                    if r.json::<Value>().await.map(|v| v["value"]["ready"] == true).unwrap_or(false) {
+                        ready = true;
+                        break;
+                    }
+                }
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            let mut browser = Browser { driver, http, base: driver_url };
+            assert!(ready, "chromedriver did not become ready");
+            let caps = json!({"capabilities": {"alwaysMatch": {"browserName": "chrome",
+                "goog:chromeOptions": {"binary": CHROMIUM, "args": ["--headless=new", "--no-sandbox", "--disable-gpu",
+                "--disable-dev-shm-usage", format!("--window-size={width},{height}")]}}}});
+            let v = browser.raw("POST", "/session", Some(caps)).await;
+            let id = v["value"]["sessionId"]
+                .as_str()
+                .unwrap_or_else(|| panic!("no browser session: {v}"))
+                .to_owned();
+            browser.base = format!("{}/session/{id}", browser.base);
+            browser
+        }
+
+        async fn raw(&self, method: &str, path: &str, body: Option<Value>) -> Value {
+            let method = reqwest::Method::from_bytes(method.as_bytes()).expect("method");
+            let mut req = self.http.request(method, format!("{}{path}", self.base));
+            if let Some(b) = body {
+                req = req.json(&b);
+            }
+            let resp = req.send().await.expect("webdriver request");
+            resp.json().await.unwrap_or(Value::Null)
+        }
+
+        pub async fn goto(&self, url: &str) {
+            self.raw("POST", "/url", Some(json!({"url": url}))).await;
+        }
+
+        pub async fn eval(&self, script: &str) -> Value {
+            self.raw("POST", "/execute/sync", Some(json!({"script": script, "args": []}))).await["value"]
+                .clone()
+        }
+
+        /// The text of an open alert/confirm/prompt dialog, if any.
+        pub async fn dialog(&self) -> Option<String> {
+            let v = self.raw("GET", "/alert/text", None).await;
+            v["value"].as_str().map(str::to_owned)
+        }
+
+        pub async fn screenshot(&self, file: &str) {
+            use base64::Engine;
+            let v = self.raw("GET", "/screenshot", None).await;
+            if let Some(png) =
+                v["value"].as_str().and_then(|b| base64::engine::general_purpose::STANDARD.decode(b).ok())
+            {
+                let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/screenshots");
+                let _ = std::fs::create_dir_all(&dir);
+                let _ = std::fs::write(dir.join(file), png);
+            }
+        }
+
+        /// Polls `script` (returning a boolean) until it is true, for up to 15 s.
+        pub async fn wait_for(&self, script: &str) -> bool {
+            for _ in 0..150 {
+                if self.eval(script).await == Value::Bool(true) {
+                    return true;
+                }
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            false
+        }
+
+        pub async fn quit(mut self) {
+            let base = self.base.clone();
+            let _ = self.http.delete(base).send().await;
+            let _ = self.driver.kill();
+            let _ = self.driver.wait();
+        }
+    }
+
+    impl Drop for Browser {
+        fn drop(&mut self) {
+            let _ = self.driver.kill();
+        }
+    }
+}
+
+async fn hostile_text_runs_no_script_and_opens_no_dialog_in_chromium(backend: Backend) {
+    let mut app = TestApp::spawn(backend).await;
+    let (_, q) = hostile_session(&mut app).await;
+    eventually(&app, "/s/privacy-drill", "averyvery").await;
+    let b = browser::Browser::launch(1280, 900).await;
+    for path in [
+        "/s/privacy-drill".to_owned(),
+        format!("/s/privacy-drill/q/{q}"),
+        "/s/privacy-drill/search?q=cmd".to_owned(),
+        "/s?q=%3Cscript%3Ewindow.__pwned%3D1%3C%2Fscript%3E".to_owned(),
+        "/s/privacy-drill/search?q=%3Cimg+src%3Dx+onerror%3Dalert(5)%3E".to_owned(),
+    ] {
+        b.goto(&app.url(&path)).await;
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        assert_eq!(b.dialog().await, None, "{path}: a dialog opened");
+        let check = b
+            .eval(
+                "return {pwned: typeof window.__pwned, \
+                 inline: document.querySelectorAll('script:not([src]):not([type=\"application/ld+json\"])').length, \
+                 handlers: document.querySelectorAll('[onerror],[onload],[onclick],[onmouseover]').length, \
+                 js_links: document.querySelectorAll('a[href^=\"javascript:\" i]').length, \
+                 injected: document.querySelectorAll('main img, main svg, main b').length, \
+                 ld: (function(){ var s = document.querySelector('script[type=\"application/ld+json\"]'); \
+                      return s ? JSON.parse(s.textContent).mainEntity.length : -1; })(), \
+                 lang: document.documentElement.lang, h1: document.querySelectorAll('h1').length}",
+            )
+            .await;
+        assert_eq!(check["pwned"], "undefined", "{path}: {check}");
+        assert_eq!(check["inline"], 0, "{path}: {check}");
+        assert_eq!(check["handlers"], 0, "{path}: {check}");
+        assert_eq!(check["js_links"], 0, "{path}: {check}");
+        assert_eq!(check["injected"], 0, "{path}: {check}");
+        assert_eq!(check["lang"], "en");
+        assert_eq!(check["h1"], 1, "{path}: one main heading");
+        if path == "/s/privacy-drill" {
+            assert_eq!(check["ld"], 1, "the JSON-LD block parses in the browser: {check}");
+            let text = b.eval("return document.querySelector('.entries h3').textContent").await;
+            assert!(
+                text.as_str().unwrap_or("").starts_with("<script>window.__pwned=1;"),
+                "shown as text: {text}"
+            );
+        }
+    }
+    b.quit().await;
+    app.finish().await;
+}
+
+async fn a_live_page_adds_new_and_corrected_answers_in_place_without_moving_the_reader(backend: Backend) {
+    let mut app = TestApp::spawn(backend).await;
+    let sid = id(&app.create_session("Live heart").await);
+    set_status(&mut app, sid, "live").await;
+    comments(
+        &app,
+        sid,
+        &[
+            ("facebook", "1", "Ann", "q one"),
+            ("facebook", "2", "Bo", "q two"),
+            ("instagram", "3", "Cy", "q three"),
+        ],
+    )
+    .await;
+    let st = staff(&mut app).await;
+    let qs = app.questions(sid).await;
+    let (q1, q2, q3) = (id(&qs[0]), id(&qs[1]), id(&qs[2]));
+    publish(&app, &st, q1, "What is a normal blood pressure?", &"Below 120 over 80 is normal. ".repeat(20))
+        .await;
+    eventually(&app, "/s/live-heart", "normal blood pressure").await;
+
+    let b = browser::Browser::launch(320, 640).await;
+    b.goto(&app.url("/s/live-heart")).await;
+    assert!(b.wait_for("return document.readyState === 'complete'").await);
+    b.screenshot("transcript-phone.png").await;
+    let fits = b.eval("return document.documentElement.scrollWidth <= window.innerWidth").await;
+    assert_eq!(fits, true, "no horizontal scrolling at 320 px");
+    b.eval(&format!("document.getElementById('q-{q1}').scrollIntoView(); return true")).await;
+    let top_before = b
+        .eval(&format!("return Math.round(document.getElementById('q-{q1}').getBoundingClientRect().top)"))
+        .await;
+    let scroll_before = b.eval("return window.scrollY").await;
+    // Give the page's stream a moment to connect before the answers are published.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    publish(&app, &st, q2, "Does salt raise blood pressure?", "Yes: less salt lowers it.").await;
+    publish(&app, &st, q3, "Can I drink coffee?", "In moderation.").await;
+    let appeared = b
+        .wait_for(&format!(
+            "return !!document.getElementById('q-{q3}') && document.getElementById('live-notice').textContent.indexOf('2 new answers') === 0"
+        ))
+        .await;
+    let notice = b.eval("return document.getElementById('live-notice').textContent").await;
+    assert!(appeared, "the new answers arrive with a polite notice: {notice}");
+    assert_eq!(
+        b.eval("return document.getElementById('live-notice').getAttribute('aria-live')").await,
+        "polite"
+    );
+    let top_after = b
+        .eval(&format!("return Math.round(document.getElementById('q-{q1}').getBoundingClientRect().top)"))
+        .await;
+    assert_eq!(top_after, top_before, "the answer being read did not move");
+    assert_eq!(b.eval("return window.scrollY").await, scroll_before);
+
+    post(
+        &app,
+        &st.specialist,
+        &format!("/api/questions/{q2}/correct"),
+        json!({"text": "Yes: less salt usually lowers it."}),
+    )
+    .await;
+    let corrected = b
+        .wait_for(&format!(
+            "return document.querySelector('#q-{q2} .a').textContent === 'Yes: less salt usually lowers it.' && !!document.querySelector('#q-{q2} .corr')"
+        ))
+        .await;
+    assert!(corrected, "a corrected answer updates in place with its notice");
+    assert_eq!(b.eval("return document.querySelectorAll('#entries > li').length").await, 3, "no duplicates");
+    b.screenshot("transcript-phone-live.png").await;
+    b.quit().await;
+
+    let desktop = browser::Browser::launch(1280, 900).await;
+    desktop.goto(&app.url("/s/live-heart")).await;
+    desktop.screenshot("transcript-desktop.png").await;
+    let overflow = desktop.eval("return document.documentElement.scrollWidth <= window.innerWidth").await;
+    assert_eq!(overflow, true);
+    desktop.quit().await;
+    app.finish().await;
+}
+
 on_both_backends!(
     transcript_page_shows_answers_in_answer_order_with_counts_corrections_and_downloads,
     pages_speak_english_or_spanish_and_unknown_slugs_get_a_real_404,
@@ -569,4 +822,6 @@ on_both_backends!(
     recording_links_and_scheduled_start_are_set_through_patch,
     ask_form_puts_a_web_question_in_the_queue_and_refuses_bots_floods_and_other_sites,
     no_public_surface_shows_commenter_identity_and_hostile_text_stays_inert,
+    hostile_text_runs_no_script_and_opens_no_dialog_in_chromium,
+    a_live_page_adds_new_and_corrected_answers_in_place_without_moving_the_reader,
 );
