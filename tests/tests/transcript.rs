@@ -220,6 +220,7 @@ async fn pages_speak_english_or_spanish_and_unknown_slugs_get_a_real_404(backend
         "/s/diabetes/q/999999",
         "/s/diabetes/q/abc",
         "/s/nope/transcript.json",
+        "/s/diabetes/no/such/page",
     ] {
         let (status, h, body) = get(&app, path, &[("accept-language", "es")]).await;
         assert_eq!(status, 404, "{path}");
@@ -340,6 +341,9 @@ async fn recording_links_and_scheduled_start_are_set_through_patch(backend: Back
     assert!(!page.contains("{t}"));
     let (status, _) = app.call("PATCH", &path, Some(&admin), Some(json!({"recording_url": ""}))).await;
     assert_eq!(status, 200);
+    let (_, openapi) = app.call("GET", "/api/openapi.json", None, None).await;
+    let patch = &openapi["components"]["schemas"]["PatchSession"]["properties"];
+    assert!(patch["recording_url"].is_object() && patch["starts_at"].is_object(), "documented: {patch}");
     let (_, _, json_doc) = get(&app, "/s/stroke/transcript.json", &[]).await;
     let doc: Value = serde_json::from_str(&json_doc).expect("json");
     assert!(
@@ -797,12 +801,26 @@ async fn a_live_page_adds_new_and_corrected_answers_in_place_without_moving_the_
     .await;
     let corrected = b
         .wait_for(&format!(
-            "return document.querySelector('#q-{q2} .a').textContent === 'Yes: less salt usually lowers it.' && !!document.querySelector('#q-{q2} .corr')"
+            "return document.querySelector('#q-{q2} > p:not([class])').textContent === 'Yes: less salt usually lowers it.' && !!document.querySelector('#q-{q2} .corr')"
         ))
         .await;
     assert!(corrected, "a corrected answer updates in place with its notice");
     assert_eq!(b.eval("return document.querySelectorAll('#entries > li').length").await, 3, "no duplicates");
     b.screenshot("transcript-phone-live.png").await;
+
+    // The ask form, as a browser sends it (Fetch Metadata says same-origin).
+    b.eval(
+        "document.getElementById('question').value = 'Is it safe to fly after a stent?'; \
+            document.querySelector('.ask form').submit(); return true",
+    )
+    .await;
+    assert!(b.wait_for("return document.querySelector('h1') && document.querySelector('h1').textContent.indexOf('Thank you') === 0").await);
+    b.screenshot("ask-confirmation-phone.png").await;
+    let asked = app.questions(sid).await;
+    assert!(asked
+        .iter()
+        .any(|q| q["public_text"] == "Is it safe to fly after a stent?"
+            && q["sources"][0]["platform"] == "web"));
     b.quit().await;
 
     let desktop = browser::Browser::launch(1280, 900).await;

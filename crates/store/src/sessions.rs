@@ -269,8 +269,20 @@ impl Store {
             serde_json::json!({"from": current.status, "to": next}),
         )
         .await?;
+        self.commit_session_change(tx, id, now, "status").await
+    }
+
+    /// The tail of a change to a session: its event (`change`) appended and the transaction
+    /// committed; returns the session as committed, with its new offset.
+    pub(crate) async fn commit_session_change(
+        &self,
+        mut tx: crate::db::Tx,
+        id: SessionId,
+        now: i64,
+        change: &str,
+    ) -> Result<Session> {
         let mut session = load_session(&mut tx, id).await?;
-        let events = append_events(&mut tx, id, now, vec![session_event("status", &session)]).await?;
+        let events = append_events(&mut tx, id, now, vec![session_event(change, &session)]).await?;
         session.last_offset = events.last().map(|e| e.offset).unwrap_or(session.last_offset);
         self.commit(tx, events).await?;
         Ok(session)

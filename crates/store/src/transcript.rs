@@ -3,8 +3,8 @@
 //! search over published answers (SQLite FTS5, PostgreSQL `tsvector`), kept in step with answers
 //! and corrections inside their write transactions; and the session's public page settings.
 
-use crate::db::{append_events, Backend};
-use crate::sessions::{audit, load_session, session_event};
+use crate::db::Backend;
+use crate::sessions::{audit, load_session};
 use crate::{now_millis, Actor, Result, Store, StoreError};
 use curbside_domain::{
     Offset, Platform, PublicAnswer, PublicAnsweredBy, PublicEntry, Question, QuestionId, Session, SessionId,
@@ -330,11 +330,7 @@ impl Store {
             serde_json::json!({"starts_at": starts_at, "recording_url": recording_url}),
         )
         .await?;
-        let mut session = load_session(&mut tx, id).await?;
-        let events = append_events(&mut tx, id, now, vec![session_event("details", &session)]).await?;
-        session.last_offset = events.last().map(|e| e.offset).unwrap_or(session.last_offset);
-        self.commit(tx, events).await?;
-        Ok(session)
+        self.commit_session_change(tx, id, now, "details").await
     }
 }
 

@@ -114,6 +114,14 @@ impl Lang {
         }
     }
 
+    /// "15:04 UTC".
+    pub fn time_of_day(self, at: UnixMillis) -> String {
+        match time::OffsetDateTime::from_unix_timestamp(at.div_euclid(1000)) {
+            Ok(t) => format!("{:02}:{:02} UTC", t.hour(), t.minute()),
+            Err(_) => String::new(),
+        }
+    }
+
     pub fn count_answers(self, n: usize) -> String {
         match (self, n) {
             (Lang::En, 1) => "1 answer".into(),
@@ -161,7 +169,6 @@ pub struct Strings {
     pub answered_by: &'static str,
     pub corrected_on: &'static str,
     pub watch: &'static str,
-    pub link: &'static str,
     pub all_answers: &'static str,
     pub disclaimer: &'static str,
     pub search: &'static str,
@@ -226,7 +233,6 @@ static EN: Strings = Strings {
     answered_by: "Answered by",
     corrected_on: "Corrected on",
     watch: "Watch this answer in the recording",
-    link: "Link to this answer",
     all_answers: "All answers from this session",
     disclaimer: "Important",
     search: "Search",
@@ -306,7 +312,6 @@ static ES: Strings = Strings {
     answered_by: "Respondida por",
     corrected_on: "Corregida el",
     watch: "Ver esta respuesta en la grabación",
-    link: "Enlace a esta respuesta",
     all_answers: "Todas las respuestas de esta sesión",
     disclaimer: "Importante",
     search: "Buscar",

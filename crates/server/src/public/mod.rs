@@ -64,6 +64,12 @@ pub fn router() -> Router<AppState> {
         )
         .route("/s/{slug}/ask", post(ask::ask).layer(DefaultBodyLimit::max(8 * 1024)))
         .route("/s-assets/{file}", get(assets::serve))
+        .route("/s/{slug}/{*rest}", get(not_found))
+}
+
+/// Any other address under a session: the 404 page.
+async fn not_found(RawQuery(query): RawQuery, headers: HeaderMap) -> PageError {
+    PageError::NotFound(language(query.as_deref(), &headers).0)
 }
 
 /// The public pages' shared state: rendered pages and the ask form's per-address limit.
@@ -361,15 +367,7 @@ async fn search(
         .db("public.search", state.store.search_transcripts(Some(session.id), &q, MAX_HITS))
         .await
         .map_err(|e| page_error(lang, e))?;
-    let mut resp = html_response(
-        StatusCode::OK,
-        render::search_page(lang, &state.config.public_url, session, &q, &found),
-    );
-    resp.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=60"));
-    if vary {
-        resp.headers_mut().insert(header::VARY, HeaderValue::from_static("Accept-Language"));
-    }
-    Ok(resp)
+    Ok(listing(render::search_page(lang, &state.config.public_url, session, &q, &found), vary))
 }
 
 /// `GET /s`: every session, and `?q=` searches all published answers.
@@ -390,11 +388,15 @@ async fn list(
         None => Vec::new(),
     };
     let search = q.as_deref().map(|q| (q, found.as_slice()));
-    let mut resp =
-        html_response(StatusCode::OK, render::list_page(lang, &state.config.public_url, &sessions, search));
+    Ok(listing(render::list_page(lang, &state.config.public_url, &sessions, search), vary))
+}
+
+/// A list or search page: rendered per request, cacheable for a minute.
+fn listing(page: Markup, vary: bool) -> Response {
+    let mut resp = html_response(StatusCode::OK, page);
     resp.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=60"));
     if vary {
         resp.headers_mut().insert(header::VARY, HeaderValue::from_static("Accept-Language"));
     }
-    Ok(resp)
+    resp
 }

@@ -59,6 +59,10 @@ pub fn script_json(v: &serde_json::Value) -> String {
     out
 }
 
+/// Answers in the session page's `FAQPage` JSON-LD: what search engines show of a page is a
+/// handful, and repeating every answer would double a long page; each permalink carries its own.
+pub const FAQ_ON_PAGE: usize = 10;
+
 /// schema.org `FAQPage` for answers.
 pub fn faq_json_ld(name: &str, entries: &[&PublicEntry]) -> String {
     let main: Vec<serde_json::Value> = entries
@@ -172,25 +176,37 @@ pub fn recording_link(session: &Session, seconds: i64) -> Option<String> {
     }
 }
 
-fn entry(lang: Lang, s: &Session, e: &PublicEntry, heading: bool) -> Markup {
+/// One answer. In the session's list (`in_list`) the question is a heading linking to the
+/// permalink and the time is the time of day (the page shows the date once); markup is kept to
+/// a minimum there, since a long session repeats it hundreds of times.
+fn entry(lang: Lang, s: &Session, e: &PublicEntry, in_list: bool) -> Markup {
     let t = lang.t();
     let by = &e.answer.answered_by;
+    let at = e.answer.answered_at;
     html! {
-        @if heading { h3 { (inert(&e.question)) } }
-        p.m { (lang.asked_by(e.asked_by_count, &e.platforms)) }
-        p.a { (inert(&e.answer.text)) }
+        @if in_list { h3 { a href={ "/s/" (s.slug) "/q/" (e.id) } { (inert(&e.question)) } } }
+        p { (inert(&e.answer.text)) }
         p.m {
+            (lang.asked_by(e.asked_by_count, &e.platforms)) " · "
             (t.answered_by) " " (inert(&by.name))
             @if !by.credentials.is_empty() { ", " (inert(&by.credentials)) }
-            " · " time datetime=(iso(e.answer.answered_at)) { (lang.datetime(e.answer.answered_at)) }
-            @if heading { " · " a href={ "/s/" (s.slug) "/q/" (e.id) } { (t.link) } }
+            " · " time datetime=(iso_minute(at)) { @if in_list { (lang.time_of_day(at)) } @else { (lang.datetime(at)) } }
         }
         @if let Some(c) = e.answer.corrected_at {
-            p.corr { (t.corrected_on) " " time datetime=(iso(c)) { (lang.datetime(c)) } }
+            p.corr { (t.corrected_on) " " time datetime=(iso_minute(c)) { (lang.datetime(c)) } }
         }
         @if let Some(url) = e.video_offset_seconds.and_then(|sec| recording_link(s, sec)) {
             p.m { a href=(url) { (t.watch) " (" (clock(e.video_offset_seconds.unwrap_or(0))) ")" } }
         }
+    }
+}
+
+/// `2026-12-02T15:33Z`: a valid HTML global date and time, shorter than RFC 3339 with seconds.
+fn iso_minute(at: curbside_domain::UnixMillis) -> String {
+    let full = iso(at);
+    match full.len() {
+        20 => format!("{}Z", &full[..16]),
+        _ => full,
     }
 }
 
@@ -252,7 +268,8 @@ pub fn session_page(lang: Lang, base: &str, tr: &PublicTranscript) -> Markup {
         url: format!("{base}{path}"),
         path: &path,
         query: None,
-        json_ld: (!entries.is_empty()).then(|| faq_json_ld(&s.title, &entries)),
+        json_ld: (!entries.is_empty())
+            .then(|| faq_json_ld(&s.title, &entries[..entries.len().min(FAQ_ON_PAGE)])),
         noindex: false,
     };
     let live = (s.status != SessionStatus::Ended)
@@ -360,7 +377,7 @@ fn hits(lang: Lang, found: &[SearchHit], with_session: bool) -> Markup {
                 li {
                     h3 { a href={ "/s/" (h.slug) "/q/" (h.id) } { (inert(&h.question)) } }
                     @if with_session { p.m { a href={ "/s/" (h.slug) } { (inert(&h.title)) } } }
-                    p.a { (excerpt(&h.answer)) }
+                    p { (excerpt(&h.answer)) }
                 }
             }
         }
