@@ -272,7 +272,7 @@ async fn an_answer_replies_on_facebook_and_privately_on_instagram_once_each(back
     let msg = &replies[0].message;
     assert!(msg.starts_with("Moderate coffee is safe for most people."), "{msg}");
     assert!(msg.contains("not medical advice"), "the disclaimer goes with every reply: {msg}");
-    assert!(msg.contains(&format!("/s/heart-health-live#q{keep}")), "{msg}");
+    assert!(msg.contains(&format!("/s/heart-health-live#q-{keep}")), "{msg}");
     assert!(!msg.contains("Rowan") && !msg.contains("Viewer"), "no commenter names in replies: {msg}");
     let private = rig.graph.ig_private_replies();
     assert_eq!(private.len(), 1);

@@ -225,7 +225,7 @@ enum ReplyLimit {
 /// "…") when the whole would not fit; the disclaimer and link always go out.
 fn compose_reply(item: &OutboxItem, session: &Session, public_url: &str, limit: ReplyLimit) -> String {
     let answer = item.text.as_deref().unwrap_or_default().trim();
-    let anchor = item.question_id.map(|q| format!("#q{q}")).unwrap_or_default();
+    let anchor = item.question_id.map(|q| format!("#q-{q}")).unwrap_or_default();
     let tail =
         format!("\n\n{}\n\nFull Q&A: {public_url}/s/{}{anchor}", session.disclaimer.trim(), session.slug);
     // What the answer may take: the limit less the tail, in the limit's own unit.
@@ -285,6 +285,8 @@ mod tests {
             created_at: 0,
             started_at: None,
             ended_at: None,
+            starts_at: None,
+            recording_url: None,
             last_offset: curbside_domain::Offset(0),
             overlay_key: String::new(),
         }
@@ -296,7 +298,7 @@ mod tests {
             compose_reply(&item("Oats help."), &session(), "https://qa.example.org", ReplyLimit::Chars(2000));
         assert_eq!(
             r,
-            "Oats help.\n\nGeneral information only.\n\nFull Q&A: https://qa.example.org/s/heart#q7"
+            "Oats help.\n\nGeneral information only.\n\nFull Q&A: https://qa.example.org/s/heart#q-7"
         );
     }
 
@@ -306,7 +308,7 @@ mod tests {
         let r = compose_reply(&item(&long), &session(), "https://qa.example.org", ReplyLimit::Bytes(1000));
         assert!(r.len() <= 1000, "{} bytes", r.len());
         assert!(r.contains("…\n\nGeneral information only."));
-        assert!(r.ends_with("/s/heart#q7"));
+        assert!(r.ends_with("/s/heart#q-7"));
     }
 
     #[test]

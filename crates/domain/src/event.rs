@@ -73,6 +73,10 @@ pub struct PublicEntry {
     pub asked_by_count: i64,
     pub platforms: Vec<Platform>,
     pub answer: PublicAnswer,
+    /// Seconds from the start of the broadcast to when the question went on air, when both are
+    /// known (the transcript reader fills it in; live events do not carry it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub video_offset_seconds: Option<i64>,
 }
 
 impl PublicEntry {
@@ -100,6 +104,7 @@ impl PublicEntry {
                 answered_at: a.answered_at,
                 corrected_at: a.corrected_at,
             },
+            video_offset_seconds: None,
         })
     }
 }

@@ -311,6 +311,13 @@ pub struct Session {
     pub created_at: UnixMillis,
     pub started_at: Option<UnixMillis>,
     pub ended_at: Option<UnixMillis>,
+    /// When the broadcast is scheduled to start, shown on the public page while it is upcoming.
+    #[serde(default)]
+    pub starts_at: Option<UnixMillis>,
+    /// The recording of the broadcast (http or https). With `started_at` and each question's
+    /// on-air time, the transcript links every answer to its moment in the recording.
+    #[serde(default)]
+    pub recording_url: Option<String>,
     /// The offset of the newest event in this session's log.
     pub last_offset: crate::Offset,
     /// The secret in the overlay URL (`/overlay/{slug}?key=…`). Never in events or public JSON;

@@ -77,6 +77,7 @@ impl Application {
             connectors,
             graph,
             login_limiter: Arc::new(LoginLimiter::default()),
+            public: Arc::new(crate::public::PublicState::default()),
             shutdown: CancellationToken::new(),
             connections: TaskTracker::new(),
         };
@@ -192,6 +193,7 @@ pub fn router(state: AppState) -> Router {
         .merge(probes)
         .merge(crate::webhooks::router())
         .merge(crate::realtime::router())
+        .merge(crate::public::router())
         .layer(middleware::from_fn_with_state(state.clone(), track_requests))
         .layer(middleware::map_response(security_headers))
         .with_state(state)

@@ -11,6 +11,7 @@ pub mod demo;
 pub mod error;
 pub mod metrics;
 pub mod openapi;
+pub mod public;
 pub mod realtime;
 pub mod secrets;
 pub mod state;

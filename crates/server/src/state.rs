@@ -20,6 +20,8 @@ pub struct AppState {
     /// The Graph API client, when Meta is configured (`CURBSIDE_META_APP_SECRET`).
     pub graph: Option<curbside_connectors::GraphClient>,
     pub login_limiter: Arc<LoginLimiter>,
+    /// The public pages' render cache and the ask form's per-address limit.
+    pub public: Arc<crate::public::PublicState>,
     /// Cancelled on SIGTERM/Ctrl-C: long-lived connections close with "going away".
     pub shutdown: CancellationToken,
     /// Upgraded WebSockets outlive their HTTP request; shutdown waits for them here.

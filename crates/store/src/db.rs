@@ -177,6 +177,10 @@ impl Store {
         self.inner.secret_key.read().ok().and_then(|k| k.clone())
     }
 
+    pub fn backend(&self) -> Backend {
+        self.inner.backend
+    }
+
     pub(crate) fn read_pool(&self) -> &AnyPool {
         &self.inner.read
     }

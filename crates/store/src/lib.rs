@@ -15,6 +15,7 @@ mod retention;
 mod secrets;
 mod sessions;
 mod sources;
+mod transcript;
 mod users;
 
 pub use audit::{AuditFilter, AuditRecord};
@@ -25,6 +26,7 @@ pub use retention::RetentionReport;
 pub use secrets::{SecretKey, SecretKeyError};
 pub use sessions::{NewSession, SessionStats};
 pub use sources::{SourceChange, SourceRecord};
+pub use transcript::{PublicSessionSummary, PublicTranscript, SearchHit, SessionDetails};
 pub use users::{normalise_email, Login, NewUser, UserChange};
 
 use curbside_domain::{Role, StoredEvent, UserId};

@@ -259,7 +259,15 @@ impl Store {
                 self.merge(&mut tx, &before, *into, now).await?;
                 touched.push(*into);
             }
-            Action::PutOnAir | Action::TakeOffAir => {}
+            Action::PutOnAir => {
+                // The latest time it went on air: where "watch this answer" starts.
+                sqlx::query("UPDATE questions SET on_air_at = $1 WHERE id = $2")
+                    .bind(now)
+                    .bind(id.0)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            Action::TakeOffAir => {}
             Action::Answer { text } | Action::Correct { text } => {
                 let by = answerer(&mut tx, actor).await?;
                 if matches!(action, Action::Answer { .. }) {
@@ -298,6 +306,8 @@ impl Store {
                     .execute(&mut *tx)
                     .await?;
                 }
+                // The search index follows the published answer in this same transaction.
+                crate::transcript::index_answer(&mut tx, self.backend(), &before, text).await?;
             }
         }
         // The version check in the WHERE clause is what makes two concurrent actions on one

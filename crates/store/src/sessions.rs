@@ -22,7 +22,8 @@ pub struct NewSession {
 }
 
 const SESSION_COLUMNS: &str =
-    "id, slug, title, status, disclaimer, overlay_key, created_at, started_at, ended_at, last_offset";
+    "id, slug, title, status, disclaimer, overlay_key, created_at, started_at, ended_at, last_offset, \
+     starts_at, recording_url";
 
 /// What webhooks name a source by; see the `sources.match_key` column.
 pub(crate) fn object_and_owner(spec: &SourceSpec) -> (&str, &str) {
@@ -80,6 +81,8 @@ fn session_from_row(r: &AnyRow, sources: Vec<SourceView>, specialists: Vec<UserI
         created_at: r.try_get("created_at")?,
         started_at: r.try_get("started_at")?,
         ended_at: r.try_get("ended_at")?,
+        starts_at: r.try_get("starts_at")?,
+        recording_url: r.try_get("recording_url")?,
         last_offset: Offset(r.try_get("last_offset")?),
         overlay_key: r.try_get("overlay_key")?,
     })
@@ -281,8 +284,20 @@ impl Store {
             &serde_json::json!({"from": current.status, "to": next}),
         )
         .await?;
+        self.commit_session_change(tx, id, now, "status").await
+    }
+
+    /// The tail of a change to a session: its event (`change`) appended and the transaction
+    /// committed; returns the session as committed, with its new offset.
+    pub(crate) async fn commit_session_change(
+        &self,
+        mut tx: crate::db::Tx,
+        id: SessionId,
+        now: i64,
+        change: &str,
+    ) -> Result<Session> {
         let mut session = load_session(&mut tx, id).await?;
-        let events = append_events(&mut tx, id, now, vec![session_event("status", &session)]).await?;
+        let events = append_events(&mut tx, id, now, vec![session_event(change, &session)]).await?;
         session.last_offset = events.last().map(|e| e.offset).unwrap_or(session.last_offset);
         self.commit(tx, events).await?;
         Ok(session)

@@ -47,6 +47,36 @@ pub struct CreateSession {
 #[derive(Deserialize, utoipa::ToSchema)]
 pub struct PatchSession {
     pub status: Option<SessionStatus>,
+    /// When the broadcast is scheduled to start (unix milliseconds), shown on the public page
+    /// while the session is upcoming. `null` clears it; absent leaves it.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<i64>)]
+    pub starts_at: Option<Option<i64>>,
+    /// The recording of the broadcast (an `http` or `https` URL, at most 2,000 characters). The
+    /// transcript links each answer to its moment: `{t}` in the URL is replaced by the second,
+    /// otherwise `#t=<seconds>` is appended. `null` or `""` clears it; absent leaves it.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>)]
+    pub recording_url: Option<Option<String>>,
+}
+
+/// Tells "absent" (`None`) from "null" (`Some(None)`) in a PATCH body.
+fn present<'de, T: Deserialize<'de>, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<Option<Option<T>>, D::Error> {
+    Option::<T>::deserialize(d).map(Some)
+}
+
+/// A recording link staff may set: http(s) only (never `javascript:` or `data:`), bounded.
+fn recording_url(raw: Option<String>) -> ApiResult<Option<String>> {
+    let Some(raw) = raw.map(|r| r.trim().to_owned()).filter(|r| !r.is_empty()) else { return Ok(None) };
+    if raw.chars().count() > 2_000 {
+        return Err(ApiError::Unprocessable("`recording_url` is longer than 2000 characters".into()));
+    }
+    match url::Url::parse(&raw.replace("{t}", "0")) {
+        Ok(u) if matches!(u.scheme(), "http" | "https") && u.host().is_some() => Ok(Some(raw)),
+        _ => Err(ApiError::Unprocessable("`recording_url` must be an http or https URL".into())),
+    }
 }
 
 /// A session as staff see it: with its overlay link (which carries the overlay key).
@@ -156,7 +186,8 @@ pub async fn get(
     Ok(ApiJson(view(&state, session)))
 }
 
-/// Change a session's status: `scheduled` → `live` → `ended`.
+/// Change a session's status (`scheduled` → `live` → `ended`), its scheduled start or its
+/// recording link.
 #[utoipa::path(patch, path = "/api/sessions/{id}", request_body = PatchSession, tag = "sessions",
     params(("id" = i64, Path)), responses((status = 200, body = SessionView), (status = 409, body = crate::error::ErrorBody)))]
 pub async fn patch(
@@ -165,6 +196,18 @@ pub async fn patch(
     ApiPath(id): ApiPath<SessionId>,
     ApiJson(req): ApiJson<PatchSession>,
 ) -> ApiResult<ApiJson<SessionView>> {
+    if let Some(Some(t)) = req.starts_at {
+        if t < 0 {
+            return Err(ApiError::Unprocessable("`starts_at` must be unix milliseconds".into()));
+        }
+    }
+    let details = curbside_store::SessionDetails {
+        starts_at: req.starts_at,
+        recording_url: req.recording_url.map(recording_url).transpose()?,
+    };
+    if details != curbside_store::SessionDetails::default() {
+        state.db("session.details", state.store.set_session_details(id, details, &staff.actor())).await?;
+    }
     let session = match req.status {
         Some(status) => {
             state.db("session.status", state.store.set_session_status(id, status, &staff.actor())).await?
