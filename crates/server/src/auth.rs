@@ -1,20 +1,19 @@
 //! Staff sign-in: argon2id password hashes, random tokens stored only as SHA-256 hashes, a
 //! HttpOnly cookie with a CSRF token for browsers, and a bearer header for scripts.
 
+use crate::client::ClientAddr;
 use crate::error::{ApiError, ApiJson, ApiResult};
 use crate::state::AppState;
 use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
-use axum::extract::{ConnectInfo, FromRequestParts, State};
+use axum::extract::{FromRequestParts, State};
 use axum::http::{header, request::Parts, HeaderMap, HeaderValue, Method};
 use axum::response::{IntoResponse, Response};
 use base64::Engine;
 use curbside_domain::{Role, StaffUser};
-use dashmap::DashMap;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-use std::net::SocketAddr;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 pub const SESSION_COOKIE: &str = "curbside_session";
 pub const CSRF_HEADER: &str = "x-csrf-token";
@@ -137,49 +136,6 @@ impl FromRequestParts<AppState> for Staff {
     }
 }
 
-/// Counts failed sign-ins per email and per client address, in memory: a brake on password
-/// guessing. (Per node; correctness does not depend on it.)
-#[derive(Default)]
-pub struct LoginLimiter {
-    failures: DashMap<String, Vec<Instant>>,
-}
-
-impl LoginLimiter {
-    const WINDOW: Duration = Duration::from_secs(15 * 60);
-    const PER_EMAIL: usize = 5;
-    const PER_ADDRESS: usize = 30;
-
-    fn keys(email: &str, addr: Option<SocketAddr>) -> [(String, usize); 2] {
-        [
-            (format!("email:{}", email.trim().to_lowercase()), Self::PER_EMAIL),
-            (format!("addr:{}", addr.map(|a| a.ip().to_string()).unwrap_or_default()), Self::PER_ADDRESS),
-        ]
-    }
-
-    /// Seconds until the next attempt is allowed, if it is not allowed now.
-    fn blocked_for(&self, email: &str, addr: Option<SocketAddr>) -> Option<u64> {
-        let now = Instant::now();
-        Self::keys(email, addr).iter().find_map(|(key, max)| {
-            let mut entry = self.failures.get_mut(key)?;
-            entry.retain(|t| now.duration_since(*t) < Self::WINDOW);
-            (entry.len() >= *max).then(|| {
-                let oldest = entry.first().copied().unwrap_or(now);
-                Self::WINDOW.saturating_sub(now.duration_since(oldest)).as_secs().max(1)
-            })
-        })
-    }
-
-    fn failed(&self, email: &str, addr: Option<SocketAddr>) {
-        for (key, _) in Self::keys(email, addr) {
-            self.failures.entry(key).or_default().push(Instant::now());
-        }
-    }
-
-    fn succeeded(&self, email: &str) {
-        self.failures.remove(&Self::keys(email, None)[0].0);
-    }
-}
-
 #[derive(Deserialize, utoipa::ToSchema)]
 pub struct LoginRequest {
     pub email: String,
@@ -196,38 +152,50 @@ pub struct LoginResponse {
     pub user: StaffUser,
 }
 
-/// Sign in with email and password.
+/// Sign in with email and password. Limited per (account, client), per account and per
+/// client before any password is checked (see `signin.rs`); 429 with `Retry-After` when refused
+/// or when every password-checking place is taken.
 #[utoipa::path(post, path = "/api/login", request_body = LoginRequest, tag = "auth",
     responses((status = 200, body = LoginResponse), (status = 401, body = crate::error::ErrorBody),
               (status = 429, body = crate::error::ErrorBody)))]
 pub async fn login(
     State(state): State<AppState>,
-    ConnectInfo(addr): ConnectInfo<SocketAddr>,
+    ClientAddr(client): ClientAddr,
     ApiJson(req): ApiJson<LoginRequest>,
 ) -> ApiResult<Response> {
-    if let Some(secs) = state.login_limiter.blocked_for(&req.email, Some(addr)) {
-        return Err(ApiError::TooManyRequests { retry_after_secs: secs });
-    }
-    let found = state.store.user_for_sign_in(&req.email).await?;
-    let password = req.password.clone();
-    let (user, ok) = match found {
-        Some((user, hash)) => {
-            let ok = tokio::task::spawn_blocking(move || verify_password(&password, &hash))
-                .await
-                .map_err(|e| ApiError::Internal(e.into()))?;
-            (Some(user), ok)
+    let attempt = state.login_limiter.begin(&req.email, client).map_err(|r| {
+        tracing::info!(%client, "sign-in refused: too many failures");
+        ApiError::TooManyRequests { retry_after_secs: r.retry_after.as_secs().max(1) }
+    })?;
+    let found = match state.store.user_for_sign_in(&req.email).await {
+        Ok(found) => found,
+        Err(e) => {
+            state.login_limiter.cancel(attempt);
+            return Err(e.into());
         }
-        None => {
-            let _ = tokio::task::spawn_blocking(move || verify_password(&password, &DUMMY_HASH)).await;
-            (None, false)
+    };
+    // An unknown email is checked against a dummy hash, so it takes as long as a wrong password.
+    let (user, hash) = match found {
+        Some((user, hash)) => (Some(user), hash),
+        None => (None, DUMMY_HASH.clone()),
+    };
+    let password = req.password;
+    let checked = match state.passwords.submit(move || verify_password(&password, &hash)) {
+        Ok(pending) => pending.await,
+        Err(busy) => Err(busy),
+    };
+    let ok = match checked {
+        Ok(ok) => ok,
+        Err(_busy) => {
+            state.login_limiter.cancel(attempt);
+            return Err(ApiError::Busy { retry_after_secs: 1 });
         }
     };
     let Some(user) = user.filter(|_| ok) else {
-        state.login_limiter.failed(&req.email, Some(addr));
-        tracing::info!("sign-in refused");
+        tracing::info!(%client, "sign-in refused: wrong email or password");
         return Err(ApiError::Unauthenticated);
     };
-    state.login_limiter.succeeded(&req.email);
+    state.login_limiter.succeeded(attempt);
     let token = random_token();
     let csrf = random_token();
     let expires_at = curbside_store::now_millis() + LOGIN_TTL.as_millis() as i64;
@@ -282,16 +250,5 @@ mod tests {
         h.insert(header::COOKIE, HeaderValue::from_static("a=1; curbside_session=tok; b=2"));
         assert_eq!(cookie(&h, SESSION_COOKIE), Some("tok"));
         assert_eq!(cookie(&h, "c"), None);
-    }
-
-    #[test]
-    fn limiter_blocks_after_repeated_failures_for_one_email() {
-        let l = LoginLimiter::default();
-        for _ in 0..LoginLimiter::PER_EMAIL {
-            assert!(l.blocked_for("a@x.org", None).is_none());
-            l.failed("A@x.org", None);
-        }
-        assert!(l.blocked_for("a@x.org", None).is_some());
-        assert!(l.blocked_for("b@x.org", None).is_none());
     }
 }

@@ -5,12 +5,15 @@ pub mod api;
 pub mod app;
 pub mod auth;
 pub mod cli;
+pub mod client;
 pub mod config;
 pub mod demo;
 pub mod error;
+pub mod listener;
 pub mod metrics;
 pub mod openapi;
 pub mod realtime;
+pub mod signin;
 pub mod state;
 pub mod webhooks;
 
