@@ -116,6 +116,7 @@ impl Application {
             }
         });
         let connectors = start_connectors(&state);
+        warn_if_no_staff(&state.store).await;
         tracing::info!(addr = %axum::serve::Listener::local_addr(&listener)?, "serving");
         axum::serve(listener, app)
             .with_graceful_shutdown(async move { token.cancelled().await })
@@ -204,18 +205,23 @@ async fn check_postgres_reachable(url: &str) -> anyhow::Result<()> {
     }
 }
 
-async fn ensure_first_admin(store: &Store, config: &Config) -> anyhow::Result<()> {
-    if store.user_count().await? > 0 {
-        return Ok(());
-    }
-    let Some((email, password)) = &config.admin else {
+/// Checked when serving starts (after the demo has seeded its accounts): with no account, no one
+/// can sign in, and nothing else would say so.
+async fn warn_if_no_staff(store: &Store) {
+    if matches!(store.user_count().await, Ok(0)) {
         tracing::warn!(
             "no staff account exists yet, so no one can sign in. Create the first admin with \
              CURBSIDE_ADMIN_EMAIL and CURBSIDE_ADMIN_PASSWORD (at least 12 characters) and restart, or run \
              `echo \"$PASSWORD\" | curbside user add --email you@example.org --role admin --password-stdin`"
         );
+    }
+}
+
+async fn ensure_first_admin(store: &Store, config: &Config) -> anyhow::Result<()> {
+    if store.user_count().await? > 0 {
         return Ok(());
-    };
+    }
+    let Some((email, password)) = &config.admin else { return Ok(()) };
     let new = users::new_user(email, "Administrator", curbside_domain::Role::Admin, "", password)
         .await
         .map_err(|e| anyhow::anyhow!("cannot create the first admin from CURBSIDE_ADMIN_EMAIL: {e}"))?;
