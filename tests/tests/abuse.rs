@@ -83,6 +83,50 @@ async fn the_admin_signs_in_during_and_after_a_flood_of_wrong_passwords_behind_t
 
 on_both_backends!(the_admin_signs_in_during_and_after_a_flood_of_wrong_passwords_behind_the_same_proxy);
 
+/// Behind a proxy that is *not* listed, everyone shares its address: the admin's browser, known
+/// from an earlier sign-in by its cookie, still gets in during and after a flood from that
+/// same address.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_known_browser_signs_in_during_a_flood_from_its_own_address() {
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let resp = app
+        .http
+        .post(app.url("/api/login"))
+        .json(&json!({"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD}))
+        .send()
+        .await
+        .expect("sign in");
+    assert_eq!(resp.status(), 200);
+    let known = resp
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|c| c.starts_with("curbside_known_device="))
+        .and_then(|c| c.split(';').next())
+        .expect("a known-device cookie")
+        .to_owned();
+    let with_cookie = |password: &'static str| {
+        let req = app
+            .http
+            .post(app.url("/api/login"))
+            .header("cookie", known.clone())
+            .json(&json!({"email": ADMIN_EMAIL, "password": password}));
+        async move { req.send().await.expect("sign in").status().as_u16() }
+    };
+    let flood = join_all((0..40).map(|_| sign_in(&app, ADMIN_EMAIL, "wrong-password", None)));
+    let (flood, during) = tokio::join!(flood, with_cookie(ADMIN_PASSWORD));
+    assert_eq!(during, 200, "the known browser signs in during the flood");
+    assert!(flood.iter().filter(|(s, _)| *s == 401).count() <= 5, "{flood:?}");
+    assert_eq!(
+        sign_in(&app, ADMIN_EMAIL, ADMIN_PASSWORD, None).await.0,
+        429,
+        "the address itself is slowed down"
+    );
+    assert_eq!(with_cookie(ADMIN_PASSWORD).await, 200, "the known browser signs in after the flood");
+    app.finish().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn forged_forwarding_headers_from_an_untrusted_peer_do_not_escape_the_limit() {
     let app = TestApp::spawn(Backend::Sqlite).await;

@@ -3,6 +3,7 @@
 
 use crate::client::ClientAddr;
 use crate::error::{ApiError, ApiJson, ApiResult};
+use crate::signin::Origin;
 use crate::state::AppState;
 use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, SaltString};
 use argon2::Argon2;
@@ -17,6 +18,11 @@ use std::time::Duration;
 
 pub const SESSION_COOKIE: &str = "curbside_session";
 pub const CSRF_HEADER: &str = "x-csrf-token";
+/// Set after a successful sign-in: that browser's later attempts for the account are counted
+/// apart from its address (see `signin.rs`).
+pub const KNOWN_DEVICE_COOKIE: &str = "curbside_known_device";
+/// How long a browser stays a known device for an account.
+const KNOWN_DEVICE_TTL: Duration = Duration::from_secs(90 * 24 * 3600);
 /// How long a sign-in lasts: a long broadcast day, not a week.
 pub const LOGIN_TTL: Duration = Duration::from_secs(12 * 3600);
 
@@ -194,9 +200,16 @@ pub struct LoginResponse {
 pub async fn login(
     State(state): State<AppState>,
     ClientAddr(client): ClientAddr,
+    headers: HeaderMap,
     ApiJson(req): ApiJson<LoginRequest>,
 ) -> ApiResult<Response> {
-    let attempt = state.login_limiter.begin(&req.email, client).map_err(|r| {
+    let limiter = &state.login_limiter;
+    let origin = if limiter.is_known_device(&req.email, cookie(&headers, KNOWN_DEVICE_COOKIE)) {
+        Origin::KnownDevice
+    } else {
+        Origin::Address(client)
+    };
+    let attempt = limiter.begin(&req.email, origin).map_err(|r| {
         tracing::info!(%client, "sign-in refused: too many failures");
         ApiError::TooManyRequests { retry_after_secs: r.retry_after.as_secs().max(1) }
     })?;
@@ -239,9 +252,16 @@ pub async fn login(
         "{SESSION_COOKIE}={token}; HttpOnly; SameSite=Strict; Path=/; Max-Age={}{secure}",
         LOGIN_TTL.as_secs()
     );
+    let device = format!(
+        "{KNOWN_DEVICE_COOKIE}={}; HttpOnly; SameSite=Strict; Path=/api/login; Max-Age={}{secure}",
+        state.login_limiter.device_token(&user.email),
+        KNOWN_DEVICE_TTL.as_secs()
+    );
     let mut resp = ApiJson(LoginResponse { token, csrf_token: csrf, expires_at, user }).into_response();
-    if let Ok(v) = HeaderValue::from_str(&cookie) {
-        resp.headers_mut().insert(header::SET_COOKIE, v);
+    for c in [cookie, device] {
+        if let Ok(v) = HeaderValue::from_str(&c) {
+            resp.headers_mut().append(header::SET_COOKIE, v);
+        }
     }
     Ok(resp)
 }

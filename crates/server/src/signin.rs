@@ -13,8 +13,13 @@
 //! from many clients, only the clients that have failed for it are refused. A person signing in
 //! from their own address with the right password is never refused for someone else's guesses.
 //! (Behind a reverse proxy that only works when the proxy is in `CURBSIDE_TRUSTED_PROXIES`,
-//! see `client.rs`; otherwise everyone shares the proxy's address.)
+//! see `client.rs`; otherwise everyone shares the proxy's address.) A browser that has signed
+//! in to an account before also carries a *known-device* cookie for it: its attempts for that
+//! account are counted apart from its address, so even behind an unlisted proxy an attacker's
+//! guesses from the same address do not lock that person out.
 
+use hmac::{Hmac, Mac};
+use sha2::Sha256;
 use std::collections::HashMap;
 use std::hash::{BuildHasher, RandomState};
 use std::net::IpAddr;
@@ -62,7 +67,19 @@ pub struct LoginLimiter {
     /// Keys are hashed with a per-process random seed: small entries, and no one can aim
     /// collisions at someone else's counter.
     seed: RandomState,
+    /// Signs known-device cookies. Per process: after a restart, devices are known again after
+    /// their next successful sign-in.
+    device_key: [u8; 32],
     tables: Mutex<Tables>,
+}
+
+/// Where an attempt comes from, for counting.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Origin {
+    /// The client's address (see `client::client_addr`).
+    Address(IpAddr),
+    /// A browser holding this account's known-device cookie (from an earlier success).
+    KnownDevice,
 }
 
 struct Tables {
@@ -91,6 +108,7 @@ impl LoginLimiter {
         let half = (limits.capacity / 2).max(1);
         LoginLimiter {
             seed: RandomState::new(),
+            device_key: rand::random(),
             tables: Mutex::new(Tables {
                 pairs: Recent::new(half),
                 accounts: Recent::new(half),
@@ -100,18 +118,33 @@ impl LoginLimiter {
         }
     }
 
-    fn keys(&self, account: &str, client: IpAddr) -> Attempt {
-        let account = account.trim().to_lowercase();
-        Attempt {
-            pair: self.seed.hash_one((0u8, &account, client)),
-            account: self.seed.hash_one((1u8, &account)),
-            client: self.seed.hash_one((2u8, client)),
-        }
+    fn keys(&self, account: &str, origin: Origin) -> Attempt {
+        let account = normalise(account);
+        let (pair, client) = match origin {
+            Origin::Address(ip) => (self.seed.hash_one((0u8, &account, ip)), self.seed.hash_one((2u8, ip))),
+            Origin::KnownDevice => (self.seed.hash_one((3u8, &account)), self.seed.hash_one((4u8, &account))),
+        };
+        Attempt { pair, account: self.seed.hash_one((1u8, &account)), client }
+    }
+
+    /// The value of the known-device cookie for `account` (set after a successful sign-in).
+    pub fn device_token(&self, account: &str) -> String {
+        let mut mac =
+            <Hmac<Sha256> as Mac>::new_from_slice(&self.device_key).expect("HMAC takes any key length");
+        mac.update(normalise(account).as_bytes());
+        hex::encode(mac.finalize().into_bytes())
+    }
+
+    /// Whether `cookie` is this account's known-device cookie.
+    pub fn is_known_device(&self, account: &str, cookie: Option<&str>) -> bool {
+        cookie.is_some_and(|c| {
+            bool::from(subtle::ConstantTimeEq::ct_eq(c.as_bytes(), self.device_token(account).as_bytes()))
+        })
     }
 
     /// Admits an attempt and counts it as a failure right away, or refuses it.
-    pub fn begin(&self, account: &str, client: IpAddr) -> Result<Attempt, Refused> {
-        let attempt = self.keys(account, client);
+    pub fn begin(&self, account: &str, origin: Origin) -> Result<Attempt, Refused> {
+        let attempt = self.keys(account, origin);
         let now = Instant::now();
         let window = self.limits.window;
         let mut t = self.tables.lock().unwrap_or_else(|p| p.into_inner());
@@ -153,6 +186,10 @@ impl LoginLimiter {
         let t = self.tables.lock().unwrap_or_else(|p| p.into_inner());
         t.pairs.len() + t.accounts.len() + t.clients.len()
     }
+}
+
+fn normalise(account: &str) -> String {
+    account.trim().to_lowercase()
 }
 
 impl Tables {
@@ -313,23 +350,42 @@ mod tests {
         s.parse().expect("ip")
     }
 
+    fn at(s: &str) -> Origin {
+        Origin::Address(ip(s))
+    }
+
     #[test]
     fn a_client_is_refused_for_an_account_after_its_own_failures_only() {
         let l = LoginLimiter::default();
         for _ in 0..5 {
-            let _ = l.begin("admin@x.org", ip("6.6.6.6")).expect("admitted");
+            let _ = l.begin("admin@x.org", at("6.6.6.6")).expect("admitted");
         }
-        assert!(l.begin("Admin@X.org ", ip("6.6.6.6")).is_err(), "the guesser is slowed down");
-        let admin = l.begin("admin@x.org", ip("198.51.100.7")).expect("another client is not");
+        assert!(l.begin("Admin@X.org ", at("6.6.6.6")).is_err(), "the guesser is slowed down");
+        let admin = l.begin("admin@x.org", at("198.51.100.7")).expect("another client is not");
         l.succeeded(admin);
+    }
+
+    #[test]
+    fn a_known_device_is_counted_apart_from_its_address() {
+        let l = LoginLimiter::default();
+        for _ in 0..50 {
+            let _ = l.begin("admin@x.org", at("10.0.0.1"));
+        }
+        assert!(l.begin("admin@x.org", at("10.0.0.1")).is_err());
+        let token = l.device_token("Admin@x.org");
+        assert!(l.is_known_device("admin@x.org", Some(&token)));
+        assert!(!l.is_known_device("other@x.org", Some(&token)), "a cookie is for one account");
+        assert!(!l.is_known_device("admin@x.org", Some("forged")));
+        let a = l.begin("admin@x.org", Origin::KnownDevice).expect("the known device gets through");
+        l.succeeded(a);
     }
 
     #[test]
     fn attempts_count_before_they_finish() {
         let l = LoginLimiter::default();
         // Five attempts in flight at once, none resolved yet: the sixth is refused.
-        let held: Vec<_> = (0..5).map(|_| l.begin("a@x.org", ip("6.6.6.6")).expect("admitted")).collect();
-        assert!(l.begin("a@x.org", ip("6.6.6.6")).is_err());
+        let held: Vec<_> = (0..5).map(|_| l.begin("a@x.org", at("6.6.6.6")).expect("admitted")).collect();
+        assert!(l.begin("a@x.org", at("6.6.6.6")).is_err());
         drop(held);
     }
 
@@ -337,10 +393,10 @@ mod tests {
     fn an_account_under_attack_refuses_only_clients_that_failed_for_it() {
         let l = LoginLimiter::default();
         for i in 0..20 {
-            let _ = l.begin("admin@x.org", ip(&format!("6.6.6.{i}"))).expect("admitted");
+            let _ = l.begin("admin@x.org", at(&format!("6.6.6.{i}"))).expect("admitted");
         }
-        assert!(l.begin("admin@x.org", ip("6.6.6.3")).is_err(), "a client that failed is refused");
-        let admin = l.begin("admin@x.org", ip("198.51.100.7")).expect("a clean client is not");
+        assert!(l.begin("admin@x.org", at("6.6.6.3")).is_err(), "a client that failed is refused");
+        let admin = l.begin("admin@x.org", at("198.51.100.7")).expect("a clean client is not");
         l.succeeded(admin);
     }
 
@@ -348,18 +404,18 @@ mod tests {
     fn a_client_failing_across_many_accounts_is_refused() {
         let l = LoginLimiter::default();
         for i in 0..50 {
-            let _ = l.begin(&format!("u{i}@x.org"), ip("6.6.6.6")).expect("admitted");
+            let _ = l.begin(&format!("u{i}@x.org"), at("6.6.6.6")).expect("admitted");
         }
-        assert!(l.begin("new@x.org", ip("6.6.6.6")).is_err());
+        assert!(l.begin("new@x.org", at("6.6.6.6")).is_err());
     }
 
     #[test]
     fn successes_and_cancelled_attempts_do_not_count() {
         let l = LoginLimiter::default();
         for _ in 0..10 {
-            let a = l.begin("a@x.org", ip("198.51.100.7")).expect("admitted");
+            let a = l.begin("a@x.org", at("198.51.100.7")).expect("admitted");
             l.succeeded(a);
-            let b = l.begin("a@x.org", ip("198.51.100.7")).expect("admitted");
+            let b = l.begin("a@x.org", at("198.51.100.7")).expect("admitted");
             l.cancel(b);
         }
     }
@@ -369,7 +425,7 @@ mod tests {
         let l = LoginLimiter::new(LoginLimits { capacity: 1000, ..LoginLimits::default() });
         for i in 0..20_000u32 {
             let client = IpAddr::from(i.to_be_bytes());
-            let _ = l.begin(&format!("user{i}@x.org"), client).expect("admitted");
+            let _ = l.begin(&format!("user{i}@x.org"), Origin::Address(client)).expect("admitted");
         }
         assert!(l.tracked() <= 3 * 1000, "{} keys", l.tracked());
     }
