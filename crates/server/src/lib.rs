@@ -18,4 +18,5 @@ pub mod state;
 pub mod webhooks;
 
 pub use app::Application;
+pub use client::{client_addr, ClientAddr};
 pub use config::{Config, Settings};
