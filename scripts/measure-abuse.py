@@ -8,6 +8,8 @@ Each scenario starts the binary on a free loopback port over a fresh SQLite file
 server's memory from /proc/<pid>/status (VmRSS now, VmHWM the peak):
   flood     `attempts` wrong sign-ins with distinct emails from one address, 32 at a time, while
             the admin signs in from another loopback address every second (its status and time)
+  flood_proxied  the same, each attempt from its own X-Forwarded-For address behind a trusted
+            proxy (CURBSIDE_TRUSTED_PROXIES=127.0.0.1), so that no per-client limit applies
   spread    200 wrong sign-ins at once, spread over 10 client addresses (127.0.0.2-11)
   lockout   40 simultaneous wrong passwords for the admin's email from one address, then the
             admin's correct password from the same address, and from another client behind
@@ -83,8 +85,8 @@ def counts(statuses):
     return dict(sorted(out.items()))
 
 
-def flood(binary, attempts):
-    srv = Server(binary)
+def flood(binary, attempts, proxied=False):
+    srv = Server(binary, {"CURBSIDE_TRUSTED_PROXIES": "127.0.0.1"} if proxied else None)
     before = srv.rss()[0]
     stop = threading.Event()
     admin = []
@@ -98,17 +100,25 @@ def flood(binary, attempts):
     t.start()
     start = time.monotonic()
     with cf.ThreadPoolExecutor(32) as ex:
-        statuses = list(ex.map(lambda i: srv.login(f"nobody{i}@measure.test", "wrong-password")[0], range(attempts)))
+        statuses = list(ex.map(lambda i: srv.login(
+            f"nobody{i}@measure.test", "wrong-password",
+            headers={"x-forwarded-for": f"10.{i >> 16 & 255}.{i >> 8 & 255}.{i & 255}"} if proxied else None)[0],
+            range(attempts)))
     took = time.monotonic() - start
     stop.set()
     t.join()
     after, peak = srv.rss()
     srv.stop()
     ok = [d for s, d in admin if s == 200]
-    print(f"flood: {attempts} wrong sign-ins (distinct emails, one address) in {took:.1f} s: {counts(statuses)}")
+    where = "each from its own address behind a trusted proxy" if proxied else "one address"
+    print(f"flood: {attempts} wrong sign-ins (distinct emails, {where}) in {took:.1f} s: {counts(statuses)}")
     print(f"  RSS {before:.0f} MiB -> {after:.0f} MiB (peak {peak:.0f} MiB)")
     print(f"  admin from another address during the flood: {counts([s for s, _ in admin])}, "
           f"median {sorted(ok)[len(ok) // 2] * 1000 if ok else float('nan'):.0f} ms")
+
+
+def flood_proxied(binary, attempts):
+    flood(binary, attempts, proxied=True)
 
 
 def spread(binary):
@@ -166,11 +176,11 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--binary", default="target/release/curbside")
     ap.add_argument("--attempts", type=int, default=20000)
-    ap.add_argument("--only", nargs="*", default=["flood", "spread", "lockout", "methods", "body"])
+    ap.add_argument("--only", nargs="*", default=["flood", "flood_proxied", "spread", "lockout", "methods", "body"])
     a = ap.parse_args()
     for name in a.only:
         fn = globals()[name]
-        fn(a.binary, a.attempts) if name == "flood" else fn(a.binary)
+        fn(a.binary, a.attempts) if name.startswith("flood") else fn(a.binary)
 
 
 if __name__ == "__main__":

@@ -13,6 +13,18 @@ use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::MaybeTlsStream;
 
+/// Wrong passwords one after the other until the server refuses (at most the per-client
+/// allowance of 5 checks); returns the refusal's status and whether it had `Retry-After`.
+async fn guess_until_refused(app: &TestApp, forwarded_for: Option<&str>) -> (u16, bool) {
+    for _ in 0..6 {
+        let (status, retry) = sign_in(app, ADMIN_EMAIL, "another-guess", forwarded_for).await;
+        if status != 401 {
+            return (status, retry.is_some());
+        }
+    }
+    (401, false)
+}
+
 /// Signs in with `x-forwarded-for: forwarded_for` (when given); returns the status and the
 /// `Retry-After` header.
 async fn sign_in(
@@ -74,8 +86,7 @@ async fn the_admin_signs_in_during_and_after_a_flood_of_wrong_passwords_behind_t
     for (status, retry) in &flood {
         assert!(*status == 401 || (*status == 429 && retry.is_some()), "{status} {retry:?}");
     }
-    let (after, retry) = sign_in(&app, ADMIN_EMAIL, "another-guess", attacker).await;
-    assert_eq!((after, retry.is_some()), (429, true), "the attacker is slowed down");
+    assert_eq!(guess_until_refused(&app, attacker).await, (429, true), "the attacker is slowed down");
     let (after, _) = sign_in(&app, ADMIN_EMAIL, ADMIN_PASSWORD, Some("198.51.100.7")).await;
     assert_eq!(after, 200, "the admin signs in after the flood");
     app.finish().await;
@@ -118,11 +129,8 @@ async fn a_known_browser_signs_in_during_a_flood_from_its_own_address() {
     let (flood, during) = tokio::join!(flood, with_cookie(ADMIN_PASSWORD));
     assert_eq!(during, 200, "the known browser signs in during the flood");
     assert!(flood.iter().filter(|(s, _)| *s == 401).count() <= 5, "{flood:?}");
-    assert_eq!(
-        sign_in(&app, ADMIN_EMAIL, ADMIN_PASSWORD, None).await.0,
-        429,
-        "the address itself is slowed down"
-    );
+    assert_eq!(guess_until_refused(&app, None).await, (429, true), "the address itself is slowed down");
+    assert_eq!(sign_in(&app, ADMIN_EMAIL, ADMIN_PASSWORD, None).await.0, 429, "even with the right password");
     assert_eq!(with_cookie(ADMIN_PASSWORD).await, 200, "the known browser signs in after the flood");
     app.finish().await;
 }

@@ -41,6 +41,9 @@ pub struct LoginLimits {
     pub per_client: u32,
     /// Entries each table keeps at most; the least recently used go first.
     pub capacity: usize,
+    /// Attempts one client may have waiting or being checked at once: a client cannot fill the
+    /// password queue by itself and keep everyone else waiting.
+    pub per_client_in_flight: u32,
 }
 
 impl Default for LoginLimits {
@@ -51,6 +54,7 @@ impl Default for LoginLimits {
             per_account: 20,
             per_client: 50,
             capacity: 50_000,
+            per_client_in_flight: 2,
         }
     }
 }
@@ -71,6 +75,9 @@ pub struct LoginLimiter {
     /// their next successful sign-in.
     device_key: [u8; 32],
     tables: Mutex<Tables>,
+    /// Attempts in progress per client key; entries leave when they reach zero, so this holds
+    /// at most one entry per request in flight.
+    in_flight: Arc<Mutex<HashMap<u64, u32>>>,
 }
 
 /// Where an attempt comes from, for counting.
@@ -95,6 +102,27 @@ pub struct Attempt {
     pair: u64,
     account: u64,
     client: u64,
+    _in_flight: Option<InFlight>,
+}
+
+/// Holds one of a client's in-flight places until the attempt ends, however it ends (also when
+/// the request is dropped halfway).
+#[derive(Debug)]
+struct InFlight {
+    map: Arc<Mutex<HashMap<u64, u32>>>,
+    client: u64,
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        let mut map = self.map.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(n) = map.get_mut(&self.client) {
+            *n = n.saturating_sub(1);
+            if *n == 0 {
+                map.remove(&self.client);
+            }
+        }
+    }
 }
 
 impl Default for LoginLimiter {
@@ -114,6 +142,7 @@ impl LoginLimiter {
                 accounts: Recent::new(half),
                 clients: Recent::new(half),
             }),
+            in_flight: Arc::default(),
             limits,
         }
     }
@@ -124,7 +153,7 @@ impl LoginLimiter {
             Origin::Address(ip) => (self.seed.hash_one((0u8, &account, ip)), self.seed.hash_one((2u8, ip))),
             Origin::KnownDevice => (self.seed.hash_one((3u8, &account)), self.seed.hash_one((4u8, &account))),
         };
-        Attempt { pair, account: self.seed.hash_one((1u8, &account)), client }
+        Attempt { pair, account: self.seed.hash_one((1u8, &account)), client, _in_flight: None }
     }
 
     /// The value of the known-device cookie for `account` (set after a successful sign-in).
@@ -144,7 +173,8 @@ impl LoginLimiter {
 
     /// Admits an attempt and counts it as a failure right away, or refuses it.
     pub fn begin(&self, account: &str, origin: Origin) -> Result<Attempt, Refused> {
-        let attempt = self.keys(account, origin);
+        let mut attempt = self.keys(account, origin);
+        attempt._in_flight = Some(self.take_in_flight_place(attempt.client)?);
         let now = Instant::now();
         let window = self.limits.window;
         let mut t = self.tables.lock().unwrap_or_else(|p| p.into_inner());
@@ -165,6 +195,16 @@ impl LoginLimiter {
         t.clients.add(attempt.client, now, window, 1);
         t.accounts.add(attempt.account, now, window, 1);
         Ok(attempt)
+    }
+
+    fn take_in_flight_place(&self, client: u64) -> Result<InFlight, Refused> {
+        let mut map = self.in_flight.lock().unwrap_or_else(|p| p.into_inner());
+        let n = map.entry(client).or_insert(0);
+        if *n >= self.limits.per_client_in_flight {
+            return Err(Refused { retry_after: Duration::from_secs(1) });
+        }
+        *n += 1;
+        Ok(InFlight { map: self.in_flight.clone(), client })
     }
 
     /// The password was right: this client's failures for the account are forgiven, and the
@@ -382,11 +422,24 @@ mod tests {
 
     #[test]
     fn attempts_count_before_they_finish() {
-        let l = LoginLimiter::default();
+        let l = LoginLimiter::new(LoginLimits { per_client_in_flight: 10, ..LoginLimits::default() });
         // Five attempts in flight at once, none resolved yet: the sixth is refused.
         let held: Vec<_> = (0..5).map(|_| l.begin("a@x.org", at("6.6.6.6")).expect("admitted")).collect();
         assert!(l.begin("a@x.org", at("6.6.6.6")).is_err());
         drop(held);
+    }
+
+    #[test]
+    fn one_client_has_at_most_two_attempts_in_flight() {
+        let l = LoginLimiter::default();
+        let first = l.begin("a@x.org", at("6.6.6.6")).expect("admitted");
+        let second = l.begin("b@x.org", at("6.6.6.6")).expect("admitted");
+        assert!(l.begin("c@x.org", at("6.6.6.6")).is_err(), "a third at once is refused");
+        let other = l.begin("c@x.org", at("198.51.100.7")).expect("another client is not");
+        drop(first);
+        let third = l.begin("c@x.org", at("6.6.6.6")).expect("a place is free again");
+        drop((second, third, other));
+        assert!(l.in_flight.lock().expect("lock").is_empty(), "no entry outlives its attempts");
     }
 
     #[test]
