@@ -52,7 +52,9 @@ class Server:
             try:
                 if self.call("GET", "/readyz")[0] == 200:
                     break
-            except OSError:
+            except (OSError, http.client.HTTPException):
+                # Before the server listens, a connection to a port in the ephemeral range
+                # can connect to itself and read back its own request.
                 time.sleep(0.05)
         time.sleep(0.5)
 
