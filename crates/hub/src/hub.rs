@@ -23,8 +23,11 @@ pub struct HubConfig {
     /// How long a hole in a session's sequence may stay open before it is read from the log.
     /// Most holes are a concurrent writer that has committed but not yet published.
     pub gap_fill_after: Duration,
-    /// Open WebSocket and SSE connections, together.
-    pub max_connections: usize,
+    /// Anonymous connections (public WebSocket and SSE), together.
+    pub max_public_connections: usize,
+    /// Signed-in staff WebSocket connections: a budget of their own, so that viewers filling
+    /// the public one cannot lock the moderators' consoles out.
+    pub max_staff_connections: usize,
     /// WebSocket Ping and SSE keep-alive comment period.
     pub ping_interval: Duration,
     /// A WebSocket that sends nothing (not even a Pong) for this long is closed with 4000.
@@ -43,7 +46,8 @@ impl Default for HubConfig {
             broadcast_capacity: 1024,
             replay_page: 500,
             gap_fill_after: Duration::from_millis(200),
-            max_connections: 20_000,
+            max_public_connections: 20_000,
+            max_staff_connections: 500,
             ping_interval: Duration::from_secs(25),
             idle_timeout: Duration::from_secs(75),
             send_timeout: Duration::from_secs(10),
@@ -78,7 +82,8 @@ pub(crate) struct HubInner {
     pub config: HubConfig,
     pub channels: DashMap<SessionId, Arc<SessionChannels>>,
     pub metrics: HubMetrics,
-    permits: Arc<Semaphore>,
+    public_permits: Arc<Semaphore>,
+    staff_permits: Arc<Semaphore>,
     /// For spawning gap fillers when the store calls in from outside a runtime.
     pub runtime: Option<tokio::runtime::Handle>,
 }
@@ -98,13 +103,14 @@ impl EventSink for StoreSink {
 impl Hub {
     /// Creates the hub and installs it as `store`'s event sink (the store keeps only the first).
     pub fn new(store: Store, config: HubConfig) -> Hub {
-        let permits = Arc::new(Semaphore::new(config.max_connections.min(Semaphore::MAX_PERMITS)));
+        let permits = |n: usize| Arc::new(Semaphore::new(n.min(Semaphore::MAX_PERMITS)));
         let inner = Arc::new(HubInner {
             store,
+            public_permits: permits(config.max_public_connections),
+            staff_permits: permits(config.max_staff_connections),
             config,
             channels: DashMap::new(),
             metrics: HubMetrics::new(),
-            permits,
             runtime: tokio::runtime::Handle::try_current().ok(),
         });
         inner.store.set_event_sink(Arc::new(StoreSink(Arc::downgrade(&inner))));
@@ -176,9 +182,14 @@ impl Hub {
         Ok(Subscription::new(lease, audience, rx, since.unwrap_or(head), head))
     }
 
-    /// A place for one more connection, held for the connection's life; `None` at the limit.
-    pub fn admit(&self) -> Option<ConnectionPermit> {
-        match self.inner.permits.clone().try_acquire_owned() {
+    /// A place for one more connection in `budget`, held for the connection's life; `None` at
+    /// the limit.
+    pub fn admit(&self, budget: Budget) -> Option<ConnectionPermit> {
+        let permits = match budget {
+            Budget::Public => &self.inner.public_permits,
+            Budget::Staff => &self.inner.staff_permits,
+        };
+        match permits.clone().try_acquire_owned() {
             Ok(permit) => Some(ConnectionPermit { _permit: permit }),
             Err(_) => {
                 self.inner.metrics.refused_connections.inc();
@@ -201,7 +212,15 @@ impl EventSink for Hub {
     }
 }
 
-/// One of the hub's `max_connections` places; released when dropped.
+/// Which connection budget a client draws from: anonymous viewers and signed-in staff each
+/// have their own (`max_public_connections`, `max_staff_connections`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Budget {
+    Public,
+    Staff,
+}
+
+/// One of the hub's connection places; released when dropped.
 #[derive(Debug)]
 pub struct ConnectionPermit {
     _permit: OwnedSemaphorePermit,

@@ -20,7 +20,7 @@ mod sse;
 mod subscription;
 
 pub use frame::Frame;
-pub use hub::{ConnectionPermit, Hub, HubConfig, HubError};
+pub use hub::{Budget, ConnectionPermit, Hub, HubConfig, HubError};
 pub use metrics::{ConnectionKind, HubMetrics};
 pub use socket::{close_code, refuse_socket, serve_admitted_socket, serve_socket, StaffPrincipal};
 pub use sse::{sse_reload_chunk, sse_stream};

@@ -122,13 +122,14 @@ impl HubMetrics {
         }
     }
 
-    /// Adds every hub metric to `registry` under the `curbside_hub_` prefix.
+    /// Adds every hub metric to `registry` under the `hub_` prefix (`curbside_hub_…` in the
+    /// server's registry, whose own prefix is `curbside`).
     pub fn register(&self, registry: &mut Registry) {
-        let r = registry.sub_registry_with_prefix("curbside_hub");
+        let r = registry.sub_registry_with_prefix("hub");
         r.register("connections", "Open realtime connections by kind (ws, sse)", self.connections.clone());
         r.register(
             "refused_connections",
-            "Connections refused because the connection limit was reached",
+            "Connections refused because their budget (public or staff) was full",
             self.refused_connections.clone(),
         );
         r.register("channels", "Sessions with at least one subscriber on this node", self.channels.clone());
@@ -216,7 +217,7 @@ mod tests {
     #[test]
     fn metrics_are_exposed_with_their_labels() {
         let metrics = HubMetrics::new();
-        let mut registry = Registry::default();
+        let mut registry = Registry::with_prefix("curbside");
         metrics.register(&mut registry);
         let guard = metrics.open_connection(ConnectionKind::Sse);
         metrics.delivered_by.get(EventAudience::Public).inc();

@@ -10,7 +10,7 @@
 //! stays unwritable past `send_timeout` is closed with 4008 without holding anyone else up.
 
 use crate::frame::ControlFrame;
-use crate::hub::{ConnectionPermit, Hub, HubError};
+use crate::hub::{Budget, ConnectionPermit, Hub, HubError};
 use crate::metrics::ConnectionKind;
 use crate::subscription::{Item, Subscription};
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket};
@@ -30,8 +30,8 @@ use tokio_util::sync::CancellationToken;
 pub mod close_code {
     /// The server is shutting down; reconnect (to another node) and resume.
     pub const GOING_AWAY: u16 = 1001;
-    /// The client sent a frame larger than the protocol ever needs.
-    pub const POLICY: u16 = 1008;
+    /// The client sent a frame larger than the protocol ever needs (4 KiB).
+    pub const MESSAGE_TOO_BIG: u16 = 1009;
     /// The connection limit is reached; retry later with backoff.
     pub const TRY_AGAIN_LATER: u16 = 1013;
     /// Nothing (not even a Pong) was received within the idle timeout.
@@ -56,14 +56,16 @@ const CONTROL_CAPACITY: usize = 8;
 const CLOSE_GRACE: Duration = Duration::from_secs(1);
 
 /// Serves one upgraded WebSocket until the client leaves, misbehaves or `shutdown` fires.
-/// Takes a connection place first; at the limit the socket is closed at once with 1013.
+/// Takes a connection place first (staff from the staff budget, anonymous clients from the
+/// public one); at the limit the socket is closed at once with 1013.
 pub async fn serve_socket(
     hub: Hub,
     socket: WebSocket,
     principal: Option<StaffPrincipal>,
     shutdown: CancellationToken,
 ) {
-    match hub.admit() {
+    let budget = if principal.is_some() { Budget::Staff } else { Budget::Public };
+    match hub.admit(budget) {
         Some(permit) => serve_admitted_socket(hub, socket, permit, principal, shutdown).await,
         None => refuse_socket(socket).await,
     }
@@ -189,14 +191,14 @@ impl ClientFault {
     fn code(self) -> u16 {
         match self {
             ClientFault::Idle => close_code::IDLE_TIMEOUT,
-            ClientFault::FrameTooLarge => close_code::POLICY,
+            ClientFault::FrameTooLarge => close_code::MESSAGE_TOO_BIG,
         }
     }
 
     fn reason(self) -> &'static str {
         match self {
             ClientFault::Idle => "idle timeout",
-            ClientFault::FrameTooLarge => "client frame too large",
+            ClientFault::FrameTooLarge => "client frame too large: the limit is 4 KiB",
         }
     }
 }
@@ -266,7 +268,14 @@ async fn read_client(
                 let _ = control.send(Control::Close(ClientFault::Idle)).await;
                 return;
             }
-            Ok(None) | Ok(Some(Err(_))) => return,
+            Ok(Some(Err(e))) => {
+                // Past the socket's hard limit tungstenite stops reading; say why before closing.
+                if is_too_large(e) {
+                    let _ = control.send(Control::Close(ClientFault::FrameTooLarge)).await;
+                }
+                return;
+            }
+            Ok(None) => return,
             Ok(Some(Ok(message))) => message,
         };
         let reply = match message {
@@ -286,6 +295,11 @@ async fn read_client(
             return;
         }
     }
+}
+
+/// Whether a read failed because the client's frame or message exceeded the socket's limit.
+fn is_too_large(e: axum::Error) -> bool {
+    matches!(e.into_inner().downcast_ref::<tungstenite::Error>(), Some(tungstenite::Error::Capacity(_)))
 }
 
 #[derive(Debug, Deserialize)]

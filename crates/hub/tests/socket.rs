@@ -194,7 +194,7 @@ async fn bad_requests_get_error_frames_and_the_connection_stays_open() {
 
 #[tokio::test]
 async fn a_connection_over_the_limit_is_closed_with_1013() {
-    let f = Fixture::new(HubConfig { max_connections: 1, ..HubConfig::default() }).await;
+    let f = Fixture::new(HubConfig { max_public_connections: 1, ..HubConfig::default() }).await;
     let server = serve(f.hub.clone(), None).await;
     let mut first = connect(&server, "").await;
     send(&mut first, json!({"type": "ping"})).await;
@@ -286,7 +286,7 @@ async fn a_client_that_stops_reading_is_closed_with_4008_and_does_not_hold_up_ot
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     let mut text = String::new();
-    let mut registry = prometheus_client::registry::Registry::default();
+    let mut registry = prometheus_client::registry::Registry::with_prefix("curbside");
     f.hub.metrics().register(&mut registry);
     prometheus_client::encoding::text::encode(&mut text, &registry).expect("encode");
     assert!(text.contains("curbside_hub_slow_disconnects_total 1"), "{text}");

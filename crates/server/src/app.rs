@@ -2,9 +2,10 @@
 //! metrics), the listener, and a graceful shutdown that closes long-lived connections cleanly.
 
 use crate::api::users;
-use crate::auth::LoginLimiter;
 use crate::config::Config;
-use crate::metrics::{HttpLabels, Metrics, OpLabels};
+use crate::listener::DeadlineListener;
+use crate::metrics::{method_label, HttpLabels, Metrics, OpLabels};
+use crate::signin::{LoginLimiter, PasswordPool};
 use crate::state::AppState;
 use anyhow::Context;
 use axum::extract::{MatchedPath, Request, State};
@@ -12,6 +13,7 @@ use axum::http::{header, HeaderValue, StatusCode};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+use axum::serve::ListenerExt;
 use axum::Router;
 use curbside_connectors::{spawn_pollers, ConnectorMetrics, GraphClient, OutboxWorker, PollerConfig};
 use curbside_hub::{Hub, HubConfig};
@@ -36,9 +38,12 @@ pub struct Application {
 }
 
 impl Application {
-    /// Opens the database, applies migrations, creates the first admin if configured, and binds
-    /// the listener. Every failure comes back as one readable error.
+    /// Binds the listener, opens the database, applies migrations, creates the first admin if
+    /// configured. Every failure comes back as one readable error. The port comes first, so a
+    /// port already in use is reported before any database file is created.
     pub async fn build(config: Config) -> anyhow::Result<Application> {
+        let listener = bind(config.bind)?;
+        check_postgres_reachable(&config.database_url).await?;
         let store = Store::connect(&config.database_url)
             .await
             .map_err(|e| anyhow::anyhow!("cannot open the database at CURBSIDE_DATABASE_URL: {e}"))?;
@@ -54,10 +59,15 @@ impl Application {
             tracing::info!(tokens = sealed, "encrypted platform tokens stored before encryption at rest");
         }
         ensure_first_admin(&store, &config).await?;
-        let listener = bind(config.bind)?;
         store.set_reply_cap(config.reply_cap);
         let metrics = Arc::new(Metrics::new());
-        let hub = Hub::new(store.clone(), HubConfig::default());
+        let hub_config = HubConfig {
+            max_public_connections: config.max_public_connections,
+            max_staff_connections: config.max_staff_connections,
+            send_timeout: config.write_timeout,
+            ..HubConfig::default()
+        };
+        let hub = Hub::new(store.clone(), hub_config);
         let connectors = ConnectorMetrics::default();
         metrics.register_with(|r| {
             hub.metrics().register(r);
@@ -69,6 +79,8 @@ impl Application {
             ),
             None => None,
         };
+        let passwords = PasswordPool::start(config.signin_workers, config.signin_queue)
+            .context("cannot start the password-checking threads")?;
         let state = AppState {
             config: Arc::new(config),
             store,
@@ -78,6 +90,7 @@ impl Application {
             graph,
             login_limiter: Arc::new(LoginLimiter::default()),
             public: Arc::new(crate::public::PublicState::default()),
+            passwords,
             shutdown: CancellationToken::new(),
             connections: TaskTracker::new(),
         };
@@ -100,6 +113,12 @@ impl Application {
     ) -> anyhow::Result<()> {
         let Application { listener, state } = self;
         let app = router(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
+        let listener =
+            DeadlineListener::new(listener, state.config.write_timeout, state.metrics.write_timeouts.clone())
+                .tap_io(|io| {
+                    // Realtime frames are small: latency matters more than packet count.
+                    let _ = io.get_ref().set_nodelay(true);
+                });
         let token = state.shutdown.clone();
         tokio::spawn({
             let token = token.clone();
@@ -110,7 +129,8 @@ impl Application {
         });
         let mut connectors = start_connectors(&state);
         connectors.push(crate::api::retention::spawn_scheduled_purge(&state));
-        tracing::info!(addr = %listener.local_addr()?, "serving");
+        warn_if_no_staff(&state.store).await;
+        tracing::info!(addr = %axum::serve::Listener::local_addr(&listener)?, "serving");
         axum::serve(listener, app)
             .with_graceful_shutdown(async move { token.cancelled().await })
             .await
@@ -167,11 +187,54 @@ fn bind(addr: SocketAddr) -> anyhow::Result<TcpListener> {
     socket.listen(ACCEPT_BACKLOG).map_err(|e| anyhow::anyhow!("cannot listen on {addr}: {e}"))
 }
 
+/// An unreachable PostgreSQL is reported within a few seconds with its address and the
+/// cause, instead of after the pool's long retry loop with a generic "timed out".
+async fn check_postgres_reachable(url: &str) -> anyhow::Result<()> {
+    const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
+    if !(url.starts_with("postgres://") || url.starts_with("postgresql://")) {
+        return Ok(());
+    }
+    let Ok(parsed) = url::Url::parse(url) else { return Ok(()) };
+    // A Unix-socket URL (no host) is left to the driver.
+    let Some(host) = parsed.host_str().filter(|h| !h.is_empty()) else { return Ok(()) };
+    let host = host.trim_start_matches('[').trim_end_matches(']').to_owned();
+    let port = parsed.port().unwrap_or(5432);
+    let target = format!("{host}:{port}");
+    match tokio::time::timeout(CONNECT_TIMEOUT, tokio::net::TcpStream::connect((host.as_str(), port))).await {
+        Ok(Ok(_)) => Ok(()),
+        Ok(Err(e)) => {
+            let cause = match e.kind() {
+                std::io::ErrorKind::ConnectionRefused => "connection refused".to_owned(),
+                _ => e.to_string(),
+            };
+            anyhow::bail!(
+                "cannot reach PostgreSQL at {target}: {cause} (is it running? check CURBSIDE_DATABASE_URL)"
+            )
+        }
+        Err(_) => anyhow::bail!(
+            "cannot reach PostgreSQL at {target}: no answer within {} s (check CURBSIDE_DATABASE_URL and the network)",
+            CONNECT_TIMEOUT.as_secs()
+        ),
+    }
+}
+
+/// Checked when serving starts (after the demo has seeded its accounts): with no account, no one
+/// can sign in, and nothing else would say so.
+async fn warn_if_no_staff(store: &Store) {
+    if matches!(store.user_count().await, Ok(0)) {
+        tracing::warn!(
+            "no staff account exists yet, so no one can sign in. Create the first admin with \
+             CURBSIDE_ADMIN_EMAIL and CURBSIDE_ADMIN_PASSWORD (at least 12 characters) and restart, or run \
+             `echo \"$PASSWORD\" | curbside user add --email you@example.org --role admin --password-stdin`"
+        );
+    }
+}
+
 async fn ensure_first_admin(store: &Store, config: &Config) -> anyhow::Result<()> {
-    let Some((email, password)) = &config.admin else { return Ok(()) };
     if store.user_count().await? > 0 {
         return Ok(());
     }
+    let Some((email, password)) = &config.admin else { return Ok(()) };
     let new = users::new_user(email, "Administrator", curbside_domain::Role::Admin, "", password)
         .await
         .map_err(|e| anyhow::anyhow!("cannot create the first admin from CURBSIDE_ADMIN_EMAIL: {e}"))?;
@@ -229,7 +292,7 @@ async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
 /// Counts every request by its route pattern and status, and times it.
 async fn track_requests(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let start = Instant::now();
-    let method = req.method().to_string();
+    let method = method_label(req.method());
     let route = req
         .extensions()
         .get::<MatchedPath>()

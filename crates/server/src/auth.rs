@@ -3,24 +3,29 @@
 
 use crate::client::{client_address, ClientAddr};
 use crate::error::{ApiError, ApiJson, ApiResult};
+use crate::signin::Origin;
 use crate::state::AppState;
-use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, SaltString};
 use argon2::Argon2;
-use axum::extract::{ConnectInfo, FromRequestParts, State};
+use axum::extract::{FromRequestParts, State};
 use axum::http::{header, request::Parts, HeaderMap, HeaderValue, Method};
 use axum::response::{IntoResponse, Response};
 use base64::Engine;
 use curbside_domain::{Access, Permission, QuestionId, SessionId, StaffUser};
 use curbside_store::AuditRecord;
-use dashmap::DashMap;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::marker::PhantomData;
-use std::net::{IpAddr, SocketAddr};
-use std::time::{Duration, Instant};
+use std::net::IpAddr;
+use std::time::Duration;
 
 pub const SESSION_COOKIE: &str = "curbside_session";
 pub const CSRF_HEADER: &str = "x-csrf-token";
+/// Set after a successful sign-in: that browser's later attempts for the account are counted
+/// apart from its address (see `signin.rs`).
+pub const KNOWN_DEVICE_COOKIE: &str = "curbside_known_device";
+/// How long a browser stays a known device for an account.
+const KNOWN_DEVICE_TTL: Duration = Duration::from_secs(90 * 24 * 3600);
 /// How long a sign-in lasts: a long broadcast day, not a week.
 pub const LOGIN_TTL: Duration = Duration::from_secs(12 * 3600);
 
@@ -32,10 +37,43 @@ pub fn hash_password(password: &str) -> anyhow::Result<String> {
         .map_err(|e| anyhow::anyhow!("hashing the password failed: {e}"))
 }
 
+/// Checks `password` against a PHC-format Argon2 hash. The 19 MiB of Argon2 working memory is
+/// one buffer per thread, reused by every check on it: with a fixed pool of password threads
+/// (`signin.rs`) the memory is allocated once instead of once per attempt, which would leave
+/// the allocator's arenas fragmented and growing.
 pub fn verify_password(password: &str, hash: &str) -> bool {
-    PasswordHash::new(hash)
-        .map(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
-        .unwrap_or(false)
+    thread_local! {
+        static BLOCKS: std::cell::RefCell<Vec<argon2::Block>> = const { std::cell::RefCell::new(Vec::new()) };
+    }
+    let Ok(parsed) = PasswordHash::new(hash) else { return false };
+    let (Ok(algorithm), Ok(params)) =
+        (argon2::Algorithm::try_from(parsed.algorithm), argon2::Params::try_from(&parsed))
+    else {
+        return false;
+    };
+    let version = match parsed.version.map(argon2::Version::try_from).transpose() {
+        Ok(v) => v.unwrap_or_default(),
+        Err(_) => return false,
+    };
+    let (Some(salt), Some(expected)) = (parsed.salt, parsed.hash) else { return false };
+    let mut salt_buf = [0u8; 64];
+    let Ok(salt) = salt.decode_b64(&mut salt_buf) else { return false };
+    let expected = expected.as_bytes();
+    let mut out = vec![0u8; expected.len()];
+    let blocks_needed = params.block_count();
+    let hashed = BLOCKS.with(|blocks| {
+        let mut blocks = blocks.borrow_mut();
+        if blocks.len() < blocks_needed {
+            blocks.resize(blocks_needed, argon2::Block::default());
+        }
+        Argon2::new(algorithm, version, params).hash_password_into_with_memory(
+            password.as_bytes(),
+            salt,
+            &mut out,
+            &mut blocks[..blocks_needed],
+        )
+    });
+    hashed.is_ok() && bool::from(subtle::ConstantTimeEq::ct_eq(out.as_slice(), expected))
 }
 
 /// A hash of a real password, verified against when the email is unknown so that a wrong email
@@ -197,51 +235,8 @@ impl FromRequestParts<AppState> for Staff {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         let mut staff =
             authenticate(state, &parts.headers, &parts.method).await?.ok_or(ApiError::Unauthenticated)?;
-        staff.client_addr = client_address(parts);
+        staff.client_addr = Some(client_address(parts, state));
         Ok(staff)
-    }
-}
-
-/// Counts failed sign-ins per email and per client address, in memory: a brake on password
-/// guessing. (Per node; correctness does not depend on it.)
-#[derive(Default)]
-pub struct LoginLimiter {
-    failures: DashMap<String, Vec<Instant>>,
-}
-
-impl LoginLimiter {
-    const WINDOW: Duration = Duration::from_secs(15 * 60);
-    const PER_EMAIL: usize = 5;
-    const PER_ADDRESS: usize = 30;
-
-    fn keys(email: &str, addr: Option<SocketAddr>) -> [(String, usize); 2] {
-        [
-            (format!("email:{}", email.trim().to_lowercase()), Self::PER_EMAIL),
-            (format!("addr:{}", addr.map(|a| a.ip().to_string()).unwrap_or_default()), Self::PER_ADDRESS),
-        ]
-    }
-
-    /// Seconds until the next attempt is allowed, if it is not allowed now.
-    fn blocked_for(&self, email: &str, addr: Option<SocketAddr>) -> Option<u64> {
-        let now = Instant::now();
-        Self::keys(email, addr).iter().find_map(|(key, max)| {
-            let mut entry = self.failures.get_mut(key)?;
-            entry.retain(|t| now.duration_since(*t) < Self::WINDOW);
-            (entry.len() >= *max).then(|| {
-                let oldest = entry.first().copied().unwrap_or(now);
-                Self::WINDOW.saturating_sub(now.duration_since(oldest)).as_secs().max(1)
-            })
-        })
-    }
-
-    fn failed(&self, email: &str, addr: Option<SocketAddr>) {
-        for (key, _) in Self::keys(email, addr) {
-            self.failures.entry(key).or_default().push(Instant::now());
-        }
-    }
-
-    fn succeeded(&self, email: &str) {
-        self.failures.remove(&Self::keys(email, None)[0].0);
     }
 }
 
@@ -261,39 +256,57 @@ pub struct LoginResponse {
     pub user: StaffUser,
 }
 
-/// Sign in with email and password.
+/// Sign in with email and password. Limited per (account, client), per account and per
+/// client before any password is checked (see `signin.rs`); 429 with `Retry-After` when refused
+/// or when every password-checking place is taken.
 #[utoipa::path(post, path = "/api/login", request_body = LoginRequest, tag = "auth",
     responses((status = 200, body = LoginResponse), (status = 401, body = crate::error::ErrorBody),
               (status = 429, body = crate::error::ErrorBody)))]
 pub async fn login(
     State(state): State<AppState>,
-    ConnectInfo(addr): ConnectInfo<SocketAddr>,
     ClientAddr(client): ClientAddr,
+    headers: HeaderMap,
     ApiJson(req): ApiJson<LoginRequest>,
 ) -> ApiResult<Response> {
-    if let Some(secs) = state.login_limiter.blocked_for(&req.email, Some(addr)) {
-        return Err(ApiError::TooManyRequests { retry_after_secs: secs });
-    }
-    let found = state.store.user_for_sign_in(&req.email).await?;
-    let password = req.password.clone();
-    let (user, ok) = match found {
-        Some((user, hash)) => {
-            let ok = tokio::task::spawn_blocking(move || verify_password(&password, &hash))
-                .await
-                .map_err(|e| ApiError::Internal(e.into()))?;
-            (Some(user), ok)
+    let limiter = &state.login_limiter;
+    let origin = if limiter.is_known_device(&req.email, cookie(&headers, KNOWN_DEVICE_COOKIE)) {
+        Origin::KnownDevice
+    } else {
+        Origin::Address(client)
+    };
+    let attempt = limiter.begin(&req.email, origin).map_err(|r| {
+        tracing::info!(%client, "sign-in refused: too many failures");
+        ApiError::TooManyRequests { retry_after_secs: r.retry_after.as_secs().max(1) }
+    })?;
+    let found = match state.store.user_for_sign_in(&req.email).await {
+        Ok(found) => found,
+        Err(e) => {
+            state.login_limiter.cancel(attempt);
+            return Err(e.into());
         }
-        None => {
-            let _ = tokio::task::spawn_blocking(move || verify_password(&password, &DUMMY_HASH)).await;
-            (None, false)
+    };
+    // An unknown email is checked against a dummy hash, so it takes as long as a wrong password.
+    let (user, hash) = match found {
+        Some((user, hash)) => (Some(user), hash),
+        None => (None, DUMMY_HASH.clone()),
+    };
+    let password = req.password;
+    let checked = match state.passwords.submit(move || verify_password(&password, &hash)) {
+        Ok(pending) => pending.await,
+        Err(busy) => Err(busy),
+    };
+    let ok = match checked {
+        Ok(ok) => ok,
+        Err(_busy) => {
+            state.login_limiter.cancel(attempt);
+            return Err(ApiError::Busy { retry_after_secs: 1 });
         }
     };
     let Some(user) = user.filter(|_| ok) else {
-        state.login_limiter.failed(&req.email, Some(addr));
-        tracing::info!("sign-in refused");
+        tracing::info!(%client, "sign-in refused: wrong email or password");
         // The attempted email is recorded (never the password): repeated failures show up.
         let attempted: String = curbside_store::normalise_email(&req.email).chars().take(254).collect();
-        let anonymous = curbside_store::Actor::system("anonymous").from_address(client);
+        let anonymous = curbside_store::Actor::system("anonymous").from_address(Some(client));
         let record = AuditRecord {
             action: "auth.sign_in_failed",
             detail: serde_json::json!({"email": attempted}),
@@ -302,8 +315,9 @@ pub async fn login(
         state.db("audit.record", state.store.record_audit(&anonymous, record)).await?;
         return Err(ApiError::Unauthenticated);
     };
-    state.login_limiter.succeeded(&req.email);
-    let actor = curbside_store::Actor::staff(user.id, &user.name).with_role(user.role).from_address(client);
+    state.login_limiter.succeeded(attempt);
+    let actor =
+        curbside_store::Actor::staff(user.id, &user.name).with_role(user.role).from_address(Some(client));
     let record = AuditRecord { action: "auth.sign_in", ..AuditRecord::default() };
     state.db("audit.record", state.store.record_audit(&actor, record)).await?;
     let token = random_token();
@@ -316,9 +330,16 @@ pub async fn login(
         "{SESSION_COOKIE}={token}; HttpOnly; SameSite=Strict; Path=/; Max-Age={}{secure}",
         LOGIN_TTL.as_secs()
     );
+    let device = format!(
+        "{KNOWN_DEVICE_COOKIE}={}; HttpOnly; SameSite=Strict; Path=/api/login; Max-Age={}{secure}",
+        state.login_limiter.device_token(&user.email),
+        KNOWN_DEVICE_TTL.as_secs()
+    );
     let mut resp = ApiJson(LoginResponse { token, csrf_token: csrf, expires_at, user }).into_response();
-    if let Ok(v) = HeaderValue::from_str(&cookie) {
-        resp.headers_mut().insert(header::SET_COOKIE, v);
+    for c in [cookie, device] {
+        if let Ok(v) = HeaderValue::from_str(&c) {
+            resp.headers_mut().append(header::SET_COOKIE, v);
+        }
     }
     Ok(resp)
 }
@@ -354,6 +375,20 @@ mod tests {
         assert!(verify_password("correct horse battery", &h));
         assert!(!verify_password("wrong", &h));
         assert!(!verify_password("x", "not a hash"));
+        // The reused buffer does not carry anything from one check to the next.
+        let other = hash_password("another password entirely").unwrap();
+        assert!(verify_password("another password entirely", &other));
+        assert!(verify_password("correct horse battery", &h));
+        // Hashes with other parameters (older accounts, other tools) still verify.
+        let small = argon2::Argon2::new(
+            argon2::Algorithm::Argon2id,
+            argon2::Version::V0x13,
+            argon2::Params::new(8 * 1024, 3, 1, None).unwrap(),
+        );
+        let salt = SaltString::generate(&mut OsRng);
+        let h = small.hash_password(b"older account", &salt).unwrap().to_string();
+        assert!(verify_password("older account", &h));
+        assert!(!verify_password("older accounT", &h));
     }
 
     #[test]
@@ -362,16 +397,5 @@ mod tests {
         h.insert(header::COOKIE, HeaderValue::from_static("a=1; curbside_session=tok; b=2"));
         assert_eq!(cookie(&h, SESSION_COOKIE), Some("tok"));
         assert_eq!(cookie(&h, "c"), None);
-    }
-
-    #[test]
-    fn limiter_blocks_after_repeated_failures_for_one_email() {
-        let l = LoginLimiter::default();
-        for _ in 0..LoginLimiter::PER_EMAIL {
-            assert!(l.blocked_for("a@x.org", None).is_none());
-            l.failed("A@x.org", None);
-        }
-        assert!(l.blocked_for("a@x.org", None).is_some());
-        assert!(l.blocked_for("b@x.org", None).is_none());
     }
 }

@@ -2,7 +2,7 @@
 //! a non-zero status, never a panic or a backtrace.
 
 use crate::api::users::new_user;
-use crate::config::Settings;
+use crate::config::{LogFormat, Settings, DEFAULT_LOG, DEFAULT_LOG_FORMAT};
 use crate::Application;
 use clap::{Parser, Subcommand};
 use curbside_domain::Role;
@@ -19,7 +19,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Run the hub: staff API, WebSocket, webhooks, public pages.
-    Serve(Settings),
+    Serve(Box<Settings>),
     /// Run the whole flow locally: the hub, a Meta simulator playing a scripted Q&A, staff accounts.
     Demo(crate::demo::DemoOptions),
     /// Manage staff accounts.
@@ -88,8 +88,20 @@ fn parse_role(s: &str) -> Result<Role, String> {
 
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
-    // The demo's terminal is for its status line: only warnings unless asked for more.
-    init_tracing(if matches!(cli.command, Command::Demo(_)) { "warn" } else { "info" });
+    let (filter, format) = match &cli.command {
+        Command::Serve(settings) => (settings.log.clone(), settings.log_format.clone()),
+        // The demo's terminal is for its status line: only warnings unless asked for more.
+        Command::Demo(_) => {
+            (env_or("CURBSIDE_LOG", "warn"), env_or("CURBSIDE_LOG_FORMAT", DEFAULT_LOG_FORMAT))
+        }
+        Command::User { .. } | Command::Purge { .. } | Command::Secrets { .. } => {
+            (env_or("CURBSIDE_LOG", DEFAULT_LOG), env_or("CURBSIDE_LOG_FORMAT", DEFAULT_LOG_FORMAT))
+        }
+    };
+    if let Err(e) = init_tracing(&filter, &format) {
+        eprintln!("curbside: {e:#}");
+        return ExitCode::FAILURE;
+    }
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {
@@ -109,7 +121,7 @@ pub fn main() -> ExitCode {
 async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Serve(settings) => {
-            let config = settings.check()?;
+            let config = (*settings).check()?;
             let app = Application::build(config).await?;
             app.run(shutdown_signal()).await
         }
@@ -168,17 +180,29 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     }
 }
 
+fn env_or(name: &str, default: &str) -> String {
+    std::env::var(name).ok().filter(|v| !v.trim().is_empty()).unwrap_or_else(|| default.to_owned())
+}
+
 /// Human-readable logs by default; `CURBSIDE_LOG_FORMAT=json` for log shippers. The filter is
 /// `CURBSIDE_LOG` (e.g. `info,curbside_hub=debug`). Comment text is only ever logged at debug.
-fn init_tracing(default_filter: &str) {
+/// Colours only when stderr is a terminal, so files and journals get plain text.
+fn init_tracing(filter: &str, format: &str) -> anyhow::Result<()> {
+    use std::io::IsTerminal;
     use tracing_subscriber::EnvFilter;
-    let filter = EnvFilter::try_from_env("CURBSIDE_LOG").unwrap_or_else(|_| EnvFilter::new(default_filter));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
-    if std::env::var("CURBSIDE_LOG_FORMAT").is_ok_and(|v| v.eq_ignore_ascii_case("json")) {
-        builder.json().init();
-    } else {
-        builder.init();
+    let format = LogFormat::parse(format)?;
+    let filter = EnvFilter::try_new(filter.trim()).map_err(|e| {
+        anyhow::anyhow!("CURBSIDE_LOG {filter:?} is not a log filter like info,curbside_hub=debug: {e}")
+    })?;
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal());
+    match format {
+        LogFormat::Json => builder.json().init(),
+        LogFormat::Human => builder.init(),
     }
+    Ok(())
 }
 
 /// Resolves on SIGTERM or Ctrl-C.
@@ -202,4 +226,65 @@ pub async fn shutdown_signal() {
         _ = term => {},
     }
     tracing::info!("shutting down");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    /// The `CURBSIDE_*` variables named in the README's configuration table.
+    fn readme_variables() -> Vec<String> {
+        let readme = include_str!("../../../README.md");
+        let table = readme
+            .split("## Configuration")
+            .nth(1)
+            .and_then(|rest| rest.split("\n## ").next())
+            .expect("README has a Configuration section");
+        let mut names: Vec<String> = table
+            .lines()
+            .filter(|l| l.starts_with("| `CURBSIDE_"))
+            .flat_map(|l| {
+                l.split('|').nth(1).unwrap_or_default().split(',').map(str::to_owned).collect::<Vec<_>>()
+            })
+            .map(|cell| cell.trim().trim_matches('`').to_owned())
+            .collect();
+        names.sort();
+        names.dedup();
+        names
+    }
+
+    #[test]
+    fn every_documented_variable_has_a_serve_flag_with_help() {
+        let cli = Cli::command();
+        let serve = cli.find_subcommand("serve").expect("serve");
+        let documented = readme_variables();
+        assert!(documented.len() >= 15, "the README table was not found or is short: {documented:?}");
+        for var in &documented {
+            let arg = serve
+                .get_arguments()
+                .find(|a| a.get_env().is_some_and(|e| e.to_str() == Some(var.as_str())))
+                .unwrap_or_else(|| panic!("{var} is in the README but has no --flag on `curbside serve`"));
+            assert!(arg.get_long().is_some(), "{var} has no --flag");
+            assert!(
+                arg.get_help().is_some_and(|h| !h.to_string().is_empty()),
+                "{var}'s flag has no help text"
+            );
+        }
+        // And the other way round: no undocumented variable.
+        for arg in serve.get_arguments() {
+            if let Some(env) = arg.get_env().and_then(|e| e.to_str()) {
+                assert!(
+                    documented.iter().any(|d| d == env),
+                    "{env} is a flag but missing from the README table"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn a_misspelt_log_format_names_the_allowed_values() {
+        let e = init_tracing("info", "jsn").expect_err("refused");
+        assert_eq!(e.to_string(), "CURBSIDE_LOG_FORMAT must be human or json (got \"jsn\")");
+    }
 }

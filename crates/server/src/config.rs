@@ -1,8 +1,10 @@
 //! Configuration from the environment (flags mirror it). Everything is checked up front so a
 //! bad value stops the process with one line saying what is wrong and how to fix it.
 
+use crate::client::{ProxyHeader, TrustedProxies};
 use anyhow::{bail, Context};
 use std::net::SocketAddr;
+use std::time::Duration;
 
 /// The contract's defaults, shared by the flags, `Settings::defaults` and the other commands.
 pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
@@ -11,6 +13,12 @@ pub const DEFAULT_GRAPH_URL: &str = "https://graph.facebook.com";
 const DEFAULT_REPLY_CAP: &str = "25";
 const DEFAULT_POLL_INTERVAL_MS: &str = "3000";
 pub const DEFAULT_RETENTION_DAYS: &str = "30";
+const DEFAULT_MAX_PUBLIC_CONNECTIONS: &str = "20000";
+const DEFAULT_MAX_STAFF_CONNECTIONS: &str = "500";
+const DEFAULT_WRITE_TIMEOUT_MS: &str = "10000";
+const DEFAULT_SIGNIN_QUEUE: &str = "16";
+pub const DEFAULT_LOG: &str = "info";
+pub const DEFAULT_LOG_FORMAT: &str = "human";
 
 #[derive(Clone)]
 pub struct Config {
@@ -25,11 +33,23 @@ pub struct Config {
     /// At most this many askers of one question get a platform reply.
     pub reply_cap: usize,
     /// The usual pause between polling rounds of a live source.
-    pub poll_interval: std::time::Duration,
+    pub poll_interval: Duration,
     /// Seals platform tokens at rest (`CURBSIDE_SECRET_KEY`); see `crate::secrets` when absent.
     pub secret_key: Option<curbside_store::SecretKey>,
     /// Raw comments and commenter identities older than this are purged.
     pub retention_days: u32,
+    /// Reverse proxies whose forwarding header names the client (see `client.rs`).
+    pub trusted_proxies: TrustedProxies,
+    /// Anonymous realtime connections (public WebSocket and SSE together).
+    pub max_public_connections: usize,
+    /// Signed-in staff WebSocket connections: a budget viewers cannot use up.
+    pub max_staff_connections: usize,
+    /// A connection whose socket accepts no bytes for this long is closed (slow readers).
+    pub write_timeout: Duration,
+    /// Threads checking passwords at once (each Argon2 check holds 19 MiB).
+    pub signin_workers: usize,
+    /// Sign-ins that may wait for a worker; beyond that the answer is 429 at once.
+    pub signin_queue: usize,
 }
 
 impl std::fmt::Debug for Config {
@@ -40,30 +60,37 @@ impl std::fmt::Debug for Config {
             .field("public_url", &self.public_url)
             .field("graph_url", &self.graph_url)
             .field("meta_app_secret", &self.meta_app_secret.as_ref().map(|_| "***"))
+            .field("trusted_proxies", &self.trusted_proxies)
             .finish_non_exhaustive()
     }
 }
 
-/// The raw settings, before checking. Filled from `CURBSIDE_*` variables by clap.
-#[derive(Debug, Clone, Default, clap::Args)]
+/// The raw settings, before checking. Filled from `CURBSIDE_*` variables by clap; every
+/// variable has a `--flag` twin on `curbside serve`.
+#[derive(Clone, Default, clap::Args)]
 pub struct Settings {
     /// Listen address.
     #[arg(long, env = "CURBSIDE_BIND", default_value = DEFAULT_BIND)]
     pub bind: String,
-    /// `sqlite://path.db` (created if missing) or `postgres://user@host/db`.
-    #[arg(long, env = "CURBSIDE_DATABASE_URL", default_value = DEFAULT_DATABASE_URL)]
+    /// `sqlite://path.db` (created if missing) or `postgres://user:pass@host/db`.
+    #[arg(long, env = "CURBSIDE_DATABASE_URL", default_value = DEFAULT_DATABASE_URL, hide_env_values = true)]
     pub database_url: String,
     /// Base URL for links in replies, overlays and exports (default `http://{bind}`).
     #[arg(long, env = "CURBSIDE_PUBLIC_URL")]
     pub public_url: Option<String>,
+    /// Meta app secret: verifies webhooks and signs Graph calls (without it webhooks are refused).
     #[arg(long, env = "CURBSIDE_META_APP_SECRET", hide_env_values = true)]
     pub meta_app_secret: Option<String>,
+    /// The verify token typed into Meta's webhook settings.
     #[arg(long, env = "CURBSIDE_META_VERIFY_TOKEN", hide_env_values = true)]
     pub meta_verify_token: Option<String>,
+    /// Graph API base URL (tests and the demo point it at loopback).
     #[arg(long, env = "CURBSIDE_GRAPH_URL", default_value = DEFAULT_GRAPH_URL)]
     pub graph_url: String,
+    /// Email of the first admin, created when no staff account exists.
     #[arg(long, env = "CURBSIDE_ADMIN_EMAIL")]
     pub admin_email: Option<String>,
+    /// Password of the first admin (at least 12 characters).
     #[arg(long, env = "CURBSIDE_ADMIN_PASSWORD", hide_env_values = true)]
     pub admin_password: Option<String>,
     /// At most this many askers of one (merged) question get a platform reply.
@@ -81,6 +108,81 @@ pub struct Settings {
     /// transcript stays.
     #[arg(long, env = "CURBSIDE_RETENTION_DAYS", default_value = DEFAULT_RETENTION_DAYS)]
     pub retention_days: String,
+    /// Reverse proxies (addresses or CIDR ranges, comma-separated) whose forwarding header
+    /// names the client. Empty: the TCP peer is the client and forwarding headers are ignored.
+    #[arg(long, env = "CURBSIDE_TRUSTED_PROXIES", default_value = "")]
+    pub trusted_proxies: String,
+    /// The header the trusted proxies write: `x-forwarded-for` or `forwarded` (RFC 7239).
+    #[arg(long, env = "CURBSIDE_TRUSTED_PROXY_HEADER", default_value = "x-forwarded-for")]
+    pub trusted_proxy_header: String,
+    /// Anonymous realtime connections at once (public WebSocket and SSE together).
+    #[arg(long, env = "CURBSIDE_MAX_PUBLIC_CONNECTIONS", default_value = DEFAULT_MAX_PUBLIC_CONNECTIONS)]
+    pub max_public_connections: String,
+    /// Signed-in staff WebSocket connections at once, kept apart from the public budget.
+    #[arg(long, env = "CURBSIDE_MAX_STAFF_CONNECTIONS", default_value = DEFAULT_MAX_STAFF_CONNECTIONS)]
+    pub max_staff_connections: String,
+    /// Milliseconds a connection may accept no bytes before it is closed (stalled readers).
+    #[arg(long, env = "CURBSIDE_WRITE_TIMEOUT_MS", default_value = DEFAULT_WRITE_TIMEOUT_MS)]
+    pub write_timeout_ms: String,
+    /// Password checks run at once (each takes 19 MiB); default one per core, at most 4.
+    #[arg(long, env = "CURBSIDE_SIGNIN_WORKERS")]
+    pub signin_workers: Option<String>,
+    /// Sign-ins that may wait for a password check; beyond that 429 with Retry-After at once.
+    #[arg(long, env = "CURBSIDE_SIGNIN_QUEUE", default_value = DEFAULT_SIGNIN_QUEUE)]
+    pub signin_queue: String,
+    /// Log filter, e.g. `info,curbside_hub=debug`.
+    #[arg(long, env = "CURBSIDE_LOG", default_value = DEFAULT_LOG)]
+    pub log: String,
+    /// Log format: `human` or `json` (for log shippers).
+    #[arg(long, env = "CURBSIDE_LOG_FORMAT", default_value = DEFAULT_LOG_FORMAT)]
+    pub log_format: String,
+}
+
+impl std::fmt::Debug for Settings {
+    /// Secrets and tokens stay out of debug output and logs.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let hidden = |v: &Option<String>| v.as_ref().map(|_| "***");
+        f.debug_struct("Settings")
+            .field("bind", &self.bind)
+            .field("database_url", &redact_password(&self.database_url))
+            .field("public_url", &self.public_url)
+            .field("meta_app_secret", &hidden(&self.meta_app_secret))
+            .field("meta_verify_token", &hidden(&self.meta_verify_token))
+            .field("graph_url", &self.graph_url)
+            .field("admin_email", &self.admin_email)
+            .field("admin_password", &hidden(&self.admin_password))
+            .field("secret_key", &hidden(&self.secret_key))
+            .field("trusted_proxies", &self.trusted_proxies)
+            .finish_non_exhaustive()
+    }
+}
+
+/// `postgres://user:secret@host/db` without the password.
+fn redact_password(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut u) if u.password().is_some() => {
+            let _ = u.set_password(Some("***"));
+            u.to_string()
+        }
+        _ => url.to_owned(),
+    }
+}
+
+/// How logs are written (`CURBSIDE_LOG_FORMAT`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    Human,
+    Json,
+}
+
+impl LogFormat {
+    pub fn parse(raw: &str) -> anyhow::Result<LogFormat> {
+        match raw.trim().to_ascii_lowercase().as_str() {
+            "human" | "" => Ok(LogFormat::Human),
+            "json" => Ok(LogFormat::Json),
+            _ => bail!("CURBSIDE_LOG_FORMAT must be human or json (got {raw:?})"),
+        }
+    }
 }
 
 impl Settings {
@@ -93,6 +195,13 @@ impl Settings {
             reply_cap: DEFAULT_REPLY_CAP.into(),
             poll_interval_ms: DEFAULT_POLL_INTERVAL_MS.into(),
             retention_days: DEFAULT_RETENTION_DAYS.into(),
+            trusted_proxy_header: "x-forwarded-for".into(),
+            max_public_connections: DEFAULT_MAX_PUBLIC_CONNECTIONS.into(),
+            max_staff_connections: DEFAULT_MAX_STAFF_CONNECTIONS.into(),
+            write_timeout_ms: DEFAULT_WRITE_TIMEOUT_MS.into(),
+            signin_queue: DEFAULT_SIGNIN_QUEUE.into(),
+            log: DEFAULT_LOG.into(),
+            log_format: DEFAULT_LOG_FORMAT.into(),
             ..Settings::default()
         }
     }
@@ -133,11 +242,35 @@ impl Settings {
             graph_url,
             admin,
             reply_cap: whole_number("CURBSIDE_REPLY_CAP", &self.reply_cap)?,
-            poll_interval: std::time::Duration::from_millis(
+            poll_interval: Duration::from_millis(
                 whole_number("CURBSIDE_POLL_INTERVAL_MS", &self.poll_interval_ms)?.clamp(200, 60_000) as u64,
             ),
             secret_key: secret_key("CURBSIDE_SECRET_KEY", self.secret_key.as_deref())?,
             retention_days: retention_days(&self.retention_days)?,
+            trusted_proxies: TrustedProxies::parse(
+                &self.trusted_proxies,
+                ProxyHeader::parse(&self.trusted_proxy_header).with_context(|| {
+                    format!(
+                        "CURBSIDE_TRUSTED_PROXY_HEADER must be one of {} (got {:?})",
+                        ProxyHeader::ALLOWED,
+                        self.trusted_proxy_header
+                    )
+                })?,
+            )
+            .map_err(|e| anyhow::anyhow!("CURBSIDE_TRUSTED_PROXIES: {e}"))?,
+            max_public_connections: positive(
+                "CURBSIDE_MAX_PUBLIC_CONNECTIONS",
+                &self.max_public_connections,
+            )?,
+            max_staff_connections: positive("CURBSIDE_MAX_STAFF_CONNECTIONS", &self.max_staff_connections)?,
+            write_timeout: Duration::from_millis(
+                positive("CURBSIDE_WRITE_TIMEOUT_MS", &self.write_timeout_ms)?.max(100) as u64,
+            ),
+            signin_workers: match self.signin_workers.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+                Some(n) => positive("CURBSIDE_SIGNIN_WORKERS", n)?,
+                None => crate::signin::PasswordPool::default_workers(),
+            },
+            signin_queue: whole_number("CURBSIDE_SIGNIN_QUEUE", &self.signin_queue)?,
         })
     }
 }
@@ -160,6 +293,13 @@ pub fn retention_days(raw: &str) -> anyhow::Result<u32> {
     match whole_number("CURBSIDE_RETENTION_DAYS", raw)? {
         n @ 1..=3650 => Ok(n as u32),
         n => bail!("CURBSIDE_RETENTION_DAYS must be between 1 and 3650 days (got {n})"),
+    }
+}
+
+fn positive(name: &str, raw: &str) -> anyhow::Result<usize> {
+    match whole_number(name, raw)? {
+        0 => bail!("{name} must be at least 1 (got {raw:?})"),
+        n => Ok(n),
     }
 }
 
@@ -213,5 +353,30 @@ mod tests {
             s.check().unwrap_err().to_string(),
             "CURBSIDE_RETENTION_DAYS must be between 1 and 3650 days (got 0)"
         );
+        let mut s = Settings::defaults();
+        s.trusted_proxies = "10.0.0.0/8, proxy".into();
+        assert!(s.check().unwrap_err().to_string().starts_with("CURBSIDE_TRUSTED_PROXIES"));
+        let mut s = Settings::defaults();
+        s.max_staff_connections = "0".into();
+        assert!(s.check().unwrap_err().to_string().starts_with("CURBSIDE_MAX_STAFF_CONNECTIONS"));
+        assert_eq!(
+            LogFormat::parse("jsn").unwrap_err().to_string(),
+            "CURBSIDE_LOG_FORMAT must be human or json (got \"jsn\")"
+        );
+    }
+
+    #[test]
+    fn debug_output_hides_secrets() {
+        let mut s = Settings::defaults();
+        s.meta_app_secret = Some("app-secret-value".into());
+        s.meta_verify_token = Some("verify-token-value".into());
+        s.admin_email = Some("admin@example.org".into());
+        s.admin_password = Some("admin-password-value".into());
+        s.database_url = "postgres://curbside:db-password-value@db.local/curbside".into();
+        let shown = format!("{s:?} {:?}", s.clone().check().expect("valid"));
+        for secret in ["app-secret-value", "verify-token-value", "admin-password-value", "db-password-value"]
+        {
+            assert!(!shown.contains(secret), "{secret} leaked: {shown}");
+        }
     }
 }

@@ -25,6 +25,9 @@ pub enum ApiError {
     PayloadTooLarge,
     #[error("too many attempts; try again in {retry_after_secs} s")]
     TooManyRequests { retry_after_secs: u64 },
+    /// Load shedding: every place for this kind of work is taken. Nothing was done.
+    #[error("the server is busy with other requests of this kind; try again in {retry_after_secs} s")]
+    Busy { retry_after_secs: u64 },
     #[error("{0}")]
     Unavailable(String),
     #[error("internal error")]
@@ -34,7 +37,7 @@ pub enum ApiError {
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct ErrorBody {
     /// A stable code: `unauthenticated`, `forbidden`, `not_found`, `bad_request`, `invalid`,
-    /// `conflict`, `too_large`, `rate_limited`, `unavailable`, `internal`.
+    /// `conflict`, `too_large`, `rate_limited`, `busy`, `unavailable`, `internal`.
     pub error: &'static str,
     pub message: String,
 }
@@ -50,6 +53,7 @@ impl ApiError {
             ApiError::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
             ApiError::PayloadTooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "too_large"),
             ApiError::TooManyRequests { .. } => (StatusCode::TOO_MANY_REQUESTS, "rate_limited"),
+            ApiError::Busy { .. } => (StatusCode::TOO_MANY_REQUESTS, "busy"),
             ApiError::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
             ApiError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
         }
@@ -68,10 +72,14 @@ impl IntoResponse for ApiError {
             ApiError::Unauthenticated => {
                 resp.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
             }
-            ApiError::TooManyRequests { retry_after_secs } => {
+            ApiError::TooManyRequests { retry_after_secs } | ApiError::Busy { retry_after_secs } => {
                 if let Ok(v) = HeaderValue::from_str(&retry_after_secs.to_string()) {
                     resp.headers_mut().insert(header::RETRY_AFTER, v);
                 }
+            }
+            // Load shedding or a database hiccup: worth retrying soon.
+            ApiError::Unavailable(_) => {
+                resp.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
             }
             _ => {}
         }

@@ -9,13 +9,16 @@ pub mod client;
 pub mod config;
 pub mod demo;
 pub mod error;
+pub mod listener;
 pub mod metrics;
 pub mod openapi;
 pub mod public;
 pub mod realtime;
 pub mod secrets;
+pub mod signin;
 pub mod state;
 pub mod webhooks;
 
 pub use app::Application;
+pub use client::{client_addr, ClientAddr};
 pub use config::{Config, Settings};

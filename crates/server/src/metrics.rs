@@ -1,6 +1,7 @@
 //! Prometheus metrics: HTTP traffic, database latency, and whatever the hub and connectors
 //! register. One registry per server instance, so tests running several servers stay apart.
 
+use axum::http::Method;
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
@@ -11,7 +12,9 @@ use std::time::Duration;
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct HttpLabels {
-    pub method: String,
+    /// One of a closed set (see [`method_label`]): anyone can send any method name, and every
+    /// distinct label value would be a new series in `/metrics`.
+    pub method: &'static str,
     /// The matched route pattern (`/api/questions/{id}/approve`), never the raw path.
     pub route: String,
     pub status: u16,
@@ -27,6 +30,22 @@ pub struct Metrics {
     pub http_requests: Family<HttpLabels, Counter>,
     pub http_seconds: Family<OpLabels, Histogram>,
     pub db_seconds: Family<OpLabels, Histogram>,
+    /// Connections closed because the client stopped reading (see `listener.rs`).
+    pub write_timeouts: Counter,
+}
+
+/// The label for a request's method: the standard ones by name, anything else `other`.
+pub fn method_label(method: &Method) -> &'static str {
+    match *method {
+        Method::GET => "GET",
+        Method::HEAD => "HEAD",
+        Method::POST => "POST",
+        Method::PUT => "PUT",
+        Method::PATCH => "PATCH",
+        Method::DELETE => "DELETE",
+        Method::OPTIONS => "OPTIONS",
+        _ => "other",
+    }
 }
 
 fn latency_histogram() -> Histogram {
@@ -49,7 +68,13 @@ impl Metrics {
         );
         registry.register("http_request_seconds", "HTTP request latency by route", http_seconds.clone());
         registry.register("db_seconds", "Database call latency by operation", db_seconds.clone());
-        Metrics { registry: Mutex::new(registry), http_requests, http_seconds, db_seconds }
+        let write_timeouts = Counter::default();
+        registry.register(
+            "write_timeouts",
+            "Connections closed because the client accepted no bytes for CURBSIDE_WRITE_TIMEOUT_MS",
+            write_timeouts.clone(),
+        );
+        Metrics { registry: Mutex::new(registry), http_requests, http_seconds, db_seconds, write_timeouts }
     }
 
     /// Lets another part (the hub, connectors) register its metrics in this registry.

@@ -12,7 +12,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 use curbside_domain::{EventAudience, Offset};
-use curbside_hub::StaffPrincipal;
+use curbside_hub::{Budget, StaffPrincipal};
 use serde::Deserialize;
 
 /// The staff and public WebSocket, and the public SSE stream.
@@ -34,6 +34,9 @@ pub async fn ws(
     let principal = authenticate(&state, &headers, &Method::GET)
         .await?
         .map(|s| StaffPrincipal { user_id: s.user.id, role: s.user.role });
+    // Staff and viewers draw on separate budgets: viewers filling theirs cannot lock the
+    // moderators out. A full budget is told with a 1013 close after the upgrade.
+    let permit = state.hub.admit(if principal.is_some() { Budget::Staff } else { Budget::Public });
     let hub = state.hub.clone();
     let shutdown = state.shutdown.clone();
     let connections = state.connections.clone();
@@ -42,7 +45,14 @@ pub async fn ws(
         .max_message_size(WS_MAX_MESSAGE)
         .max_frame_size(WS_MAX_MESSAGE)
         .on_upgrade(move |socket| {
-            connections.track_future(curbside_hub::serve_socket(hub, socket, principal, shutdown))
+            connections.track_future(async move {
+                match permit {
+                    Some(permit) => {
+                        curbside_hub::serve_admitted_socket(hub, socket, permit, principal, shutdown).await
+                    }
+                    None => curbside_hub::refuse_socket(socket).await,
+                }
+            })
         }))
 }
 
@@ -72,7 +82,7 @@ pub async fn public_events(
         .transpose()?;
     let permit = state
         .hub
-        .admit()
+        .admit(Budget::Public)
         .ok_or_else(|| ApiError::Unavailable("too many live viewers; try again shortly".into()))?;
     // Without a position, a new viewer starts from now: the page it loaded already shows the past.
     let sub = match last_event_id.or(q.since) {

@@ -1,9 +1,9 @@
 //! What every request handler shares: the store, the hub, metrics, configuration and the
 //! shutdown signal. Cheap to clone (everything is behind `Arc`).
 
-use crate::auth::LoginLimiter;
 use crate::config::Config;
 use crate::metrics::Metrics;
+use crate::signin::{LoginLimiter, PasswordPool};
 use curbside_hub::Hub;
 use curbside_store::Store;
 use std::sync::Arc;
@@ -22,6 +22,8 @@ pub struct AppState {
     pub login_limiter: Arc<LoginLimiter>,
     /// The public pages' render cache and the ask form's per-address limit.
     pub public: Arc<crate::public::PublicState>,
+    /// The bounded pool every sign-in's password check runs on.
+    pub passwords: PasswordPool,
     /// Cancelled on SIGTERM/Ctrl-C: long-lived connections close with "going away".
     pub shutdown: CancellationToken,
     /// Upgraded WebSockets outlive their HTTP request; shutdown waits for them here.

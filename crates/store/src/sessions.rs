@@ -10,7 +10,7 @@ use curbside_domain::{
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct NewSession {
     pub title: String,
     /// Derived from the title when absent (with a numeric suffix if taken).
@@ -19,6 +19,20 @@ pub struct NewSession {
     /// Each source with its access token (write-only).
     pub sources: Vec<(SourceSpec, String)>,
     pub specialists: Vec<UserId>,
+}
+
+impl std::fmt::Debug for NewSession {
+    /// The sources' access tokens never reach debug output or logs.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let sources: Vec<(&SourceSpec, &str)> = self.sources.iter().map(|(spec, _)| (spec, "***")).collect();
+        f.debug_struct("NewSession")
+            .field("title", &self.title)
+            .field("slug", &self.slug)
+            .field("disclaimer", &self.disclaimer)
+            .field("sources", &sources)
+            .field("specialists", &self.specialists)
+            .finish()
+    }
 }
 
 const SESSION_COLUMNS: &str =
@@ -461,5 +475,27 @@ impl Store {
         after.last_offset = events.last().map(|e| e.offset).unwrap_or(after.last_offset);
         self.commit(tx, events).await?;
         Ok(after)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_output_of_a_new_session_hides_access_tokens() {
+        let new = NewSession {
+            title: "Heart health".into(),
+            slug: None,
+            disclaimer: None,
+            sources: vec![(
+                SourceSpec::Instagram { ig_user_id: "1784".into(), media_id: "1790".into() },
+                "IGAA-secret-token".into(),
+            )],
+            specialists: vec![],
+        };
+        let shown = format!("{new:?}");
+        assert!(!shown.contains("IGAA-secret-token"), "{shown}");
+        assert!(shown.contains("1790"), "the rest stays visible: {shown}");
     }
 }

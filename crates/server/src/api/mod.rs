@@ -11,8 +11,10 @@ use crate::app::REQUEST_TIMEOUT;
 use crate::auth;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
-use axum::extract::DefaultBodyLimit;
-use axum::http::StatusCode;
+use axum::extract::{DefaultBodyLimit, Request};
+use axum::http::{header, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
 use bytes::Bytes;
@@ -36,7 +38,23 @@ pub fn router() -> Router<AppState> {
         .route("/api/openapi.json", get(crate::openapi::serve))
         .fallback(|| async { ApiError::NotFound("API route".into()) })
         .layer(DefaultBodyLimit::max(API_BODY_LIMIT))
+        .layer(middleware::from_fn(refuse_oversized_body))
         .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, REQUEST_TIMEOUT))
+}
+
+/// A declared `Content-Length` over the limit is refused at once with 413, before any of the
+/// body is read (and whatever the handler would do with it). Chunked bodies without a length
+/// are capped by `DefaultBodyLimit` as they arrive.
+async fn refuse_oversized_body(req: Request, next: Next) -> Response {
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok());
+    if declared.is_some_and(|n| n > API_BODY_LIMIT as u64) {
+        return ApiError::PayloadTooLarge.into_response();
+    }
+    next.run(req).await
 }
 
 /// Parses an optional JSON body: empty means `T::default()` (for actions whose fields are all
