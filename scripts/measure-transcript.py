@@ -58,6 +58,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--postgres")
     ap.add_argument("--seconds", type=int, default=15)
+    ap.add_argument("--save", help="write the rendered page to this file")
     args = ap.parse_args()
     tmp = tempfile.mkdtemp(prefix="curbside-measure-")
     db = "sqlite://" + os.path.join(tmp, "c.db")
@@ -108,6 +109,9 @@ def main():
         _, page = c.call("GET", "/s/heart-health-q-a")
         assert page.count(b'<li id="q-') == 200, page.count(b'<li id="q-')
         print(f"page with 200 answers: {len(page)} bytes ({len(page) / 1024:.1f} KiB)")
+        if args.save:
+            with open(args.save, "wb") as f:
+                f.write(page)
         rps, p99, errors = wrk(port, "/s/heart-health-q-a", args.seconds)
         print(f"live:  {rps:.0f} requests/s, p99 {p99}, non-2xx {errors}")
         c.call("PATCH", f"/api/sessions/{sid}", json.dumps({"status": "ended"}), auth)

@@ -629,6 +629,7 @@ mod browser {
             let mut browser = Browser { driver, http, base: driver_url };
             assert!(ready, "chromedriver did not become ready");
             let caps = json!({"capabilities": {"alwaysMatch": {"browserName": "chrome",
+                "goog:loggingPrefs": {"browser": "ALL"},
                 "goog:chromeOptions": {"binary": CHROMIUM, "args": ["--headless=new", "--no-sandbox", "--disable-gpu",
                 "--disable-dev-shm-usage", format!("--window-size={width},{height}")]}}}});
             let v = browser.raw("POST", "/session", Some(caps)).await;
@@ -657,6 +658,19 @@ mod browser {
         pub async fn eval(&self, script: &str) -> Value {
             self.raw("POST", "/execute/sync", Some(json!({"script": script, "args": []}))).await["value"]
                 .clone()
+        }
+
+        /// Console messages since the last call that report a Content Security Policy violation.
+        pub async fn csp_violations(&self) -> Vec<String> {
+            let v = self.raw("POST", "/se/log", Some(json!({"type": "browser"}))).await;
+            let entries = v["value"].as_array().cloned().unwrap_or_default();
+            assert!(v["value"].is_array(), "the browser log is readable: {v}");
+            entries
+                .iter()
+                .filter_map(|e| e["message"].as_str())
+                .filter(|m| m.contains("Content Security Policy"))
+                .map(str::to_owned)
+                .collect()
         }
 
         /// The text of an open alert/confirm/prompt dialog, if any.
@@ -718,6 +732,7 @@ async fn hostile_text_runs_no_script_and_opens_no_dialog_in_chromium(backend: Ba
         b.goto(&app.url(&path)).await;
         tokio::time::sleep(Duration::from_millis(300)).await;
         assert_eq!(b.dialog().await, None, "{path}: a dialog opened");
+        assert_eq!(b.csp_violations().await, Vec::<String>::new(), "{path}: the page keeps to the CSP");
         let check = b
             .eval(
                 "return {pwned: typeof window.__pwned, \
@@ -817,6 +832,7 @@ async fn a_live_page_adds_new_and_corrected_answers_in_place_without_moving_the_
         .await;
     assert!(corrected, "a corrected answer updates in place with its notice");
     assert_eq!(b.eval("return document.querySelectorAll('#entries > li').length").await, 3, "no duplicates");
+    assert_eq!(b.csp_violations().await, Vec::<String>::new(), "the live script keeps to the CSP");
     b.screenshot("transcript-phone-live.png").await;
 
     // The ask form, as a browser sends it (Fetch Metadata says same-origin).

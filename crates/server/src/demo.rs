@@ -171,6 +171,7 @@ fn print_banner(base: &str, session: i64, graph: &str, speed: f64) {
         "  Live events      {base}/s/heart-health-live/events  (public SSE)  ·  ws://{}/ws (staff)",
         base.trim_start_matches("http://")
     );
+    println!("  Transcript       {base}/s/heart-health-live  (public page: answers appear here)");
     println!("  Metrics          {base}/metrics\n");
     println!("  Sign-ins (demo only):");
     for (email, _, role, _, password) in DEMO_ACCOUNTS {

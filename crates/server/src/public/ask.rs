@@ -25,12 +25,6 @@ const WINDOW: Duration = Duration::from_secs(600);
 /// still active the form refuses new addresses until some expire (memory stays bounded).
 const MAX_ADDRESSES: usize = 50_000;
 
-/// The address a request comes from, for rate limits. One function, so a trusted-proxy rule
-/// (`X-Forwarded-For` from a known proxy) can be added in one place.
-pub fn client_addr(peer: SocketAddr, _headers: &HeaderMap) -> IpAddr {
-    peer.ip()
-}
-
 /// Counts questions per client address in fixed windows. IPv6 addresses count per /64, the
 /// block one subscriber usually holds.
 #[derive(Default)]
@@ -159,7 +153,11 @@ pub async fn ask(
     if question.chars().count() > MAX_QUESTION_CHARS {
         return Ok(refuse(StatusCode::UNPROCESSABLE_ENTITY, &question, t.ask_too_long));
     }
-    if let Err(wait) = state.public.ask_limiter.take(client_addr(peer, &headers), Instant::now()) {
+    if let Err(wait) = state
+        .public
+        .ask_limiter
+        .take(crate::client::client_addr(&state.config.trusted_proxies, &headers, peer), Instant::now())
+    {
         let mut resp = refuse(StatusCode::TOO_MANY_REQUESTS, &question, t.ask_rate);
         if let Ok(v) = HeaderValue::from_str(&wait.as_secs().max(1).to_string()) {
             resp.headers_mut().insert(header::RETRY_AFTER, v);

@@ -312,10 +312,7 @@ async fn page(
     RawQuery(query): RawQuery,
     headers: HeaderMap,
 ) -> Result<Response, PageError> {
-    let (lang, vary) = language(query.as_deref(), &headers);
-    let c = cached(&state, &slug, lang).await?;
-    let r = c.render(Kind::Page, lang, &state.config.public_url).ok_or(PageError::NotFound(lang))?;
-    Ok(respond(&headers, &c, r, "text/html; charset=utf-8", vary, None))
+    html_page(&state, &slug, query.as_deref(), &headers, Some(Kind::Page)).await
 }
 
 /// `GET /s/{slug}/q/{id}`.
@@ -325,11 +322,22 @@ async fn question(
     RawQuery(query): RawQuery,
     headers: HeaderMap,
 ) -> Result<Response, PageError> {
-    let (lang, vary) = language(query.as_deref(), &headers);
-    let id: i64 = id.parse().map_err(|_| PageError::NotFound(lang))?;
-    let c = cached(&state, &slug, lang).await?;
-    let r = c.render(Kind::Question(id), lang, &state.config.public_url).ok_or(PageError::NotFound(lang))?;
-    Ok(respond(&headers, &c, r, "text/html; charset=utf-8", vary, None))
+    html_page(&state, &slug, query.as_deref(), &headers, id.parse().ok().map(Kind::Question)).await
+}
+
+/// A cached HTML page of a session in the reader's language; `kind` says which (`None`: 404).
+async fn html_page(
+    state: &AppState,
+    slug: &str,
+    query: Option<&str>,
+    headers: &HeaderMap,
+    kind: Option<Kind>,
+) -> Result<Response, PageError> {
+    let (lang, vary) = language(query, headers);
+    let kind = kind.ok_or(PageError::NotFound(lang))?;
+    let c = cached(state, slug, lang).await?;
+    let r = c.render(kind, lang, &state.config.public_url).ok_or(PageError::NotFound(lang))?;
+    Ok(respond(headers, &c, r, "text/html; charset=utf-8", vary, None))
 }
 
 /// The downloads: the same for every language.

@@ -190,7 +190,10 @@ fn entry(lang: Lang, s: &Session, e: &PublicEntry, in_list: bool) -> Markup {
             (lang.asked_by(e.asked_by_count, &e.platforms)) " · "
             (t.answered_by) " " (inert(&by.name))
             @if !by.credentials.is_empty() { ", " (inert(&by.credentials)) }
-            " · " time datetime=(iso_minute(at)) { @if in_list { (lang.time_of_day(at)) } @else { (lang.datetime(at)) } }
+            " · "
+            // In the list a plain time of day (the date is at the top; exports and permalinks
+            // carry the machine-readable time): 200 `<time>` elements would cost 7 KB.
+            @if in_list { (lang.time_of_day(at)) } @else { time datetime=(iso_minute(at)) { (lang.datetime(at)) } }
         }
         @if let Some(c) = e.answer.corrected_at {
             p.corr { (t.corrected_on) " " time datetime=(iso_minute(c)) { (lang.datetime(c)) } }
