@@ -180,6 +180,7 @@ pub fn router(state: AppState) -> Router {
         .merge(probes)
         .merge(crate::webhooks::router())
         .merge(crate::realtime::router())
+        .merge(crate::web::router())
         .layer(middleware::from_fn_with_state(state.clone(), track_requests))
         .layer(middleware::map_response(security_headers))
         .with_state(state)

@@ -73,7 +73,15 @@ impl Staff {
         if allowed.contains(&self.user.role) {
             Ok(())
         } else {
-            Err(ApiError::Forbidden(format!("a {} may not do this", self.user.role)))
+            let needed: Vec<&str> = allowed.iter().map(|r| r.as_str()).collect();
+            let needed = match needed.split_last() {
+                Some((last, rest)) if !rest.is_empty() => format!("{}, or {last}", rest.join(", ")),
+                _ => needed.join(""),
+            };
+            Err(ApiError::Forbidden(format!(
+                "a {} may not do this; it needs the role {needed}",
+                self.user.role
+            )))
         }
     }
 
@@ -245,10 +253,24 @@ pub async fn login(
     Ok(resp)
 }
 
-/// Sign out: the token stops working on every node.
-#[utoipa::path(post, path = "/api/logout", tag = "auth", responses((status = 204)))]
-pub async fn logout(State(state): State<AppState>, staff: Staff) -> ApiResult<Response> {
-    state.store.delete_login(&staff.token_hash).await?;
+#[derive(Deserialize, Default, utoipa::ToSchema)]
+pub struct LogoutRequest {
+    /// Also end every other sign-in of this account (other browsers and devices).
+    #[serde(default)]
+    pub everywhere: bool,
+}
+
+/// Sign out: the token stops working on every node; with `everywhere`, so do all of this
+/// account's other sign-ins.
+#[utoipa::path(post, path = "/api/logout", tag = "auth", request_body(content = LogoutRequest, description = "optional"),
+    responses((status = 204)))]
+pub async fn logout(State(state): State<AppState>, staff: Staff, body: bytes::Bytes) -> ApiResult<Response> {
+    let req: LogoutRequest = crate::api::optional_json(&body)?;
+    if req.everywhere {
+        state.store.delete_logins_of(staff.user.id).await?;
+    } else {
+        state.store.delete_login(&staff.token_hash).await?;
+    }
     let mut resp = axum::http::StatusCode::NO_CONTENT.into_response();
     resp.headers_mut().insert(
         header::SET_COOKIE,

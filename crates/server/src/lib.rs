@@ -12,6 +12,7 @@ pub mod metrics;
 pub mod openapi;
 pub mod realtime;
 pub mod state;
+pub mod web;
 pub mod webhooks;
 
 pub use app::Application;
