@@ -172,6 +172,7 @@ const ROUTES: &[(&str, &str, &[&str])] = &[
     ("POST", "/api/questions/{qid}/answer", &["admin", "specialist"]),
     ("POST", "/api/questions/{qid}/correct", &["admin", "specialist"]),
     ("POST", "/api/questions/{qid}/hide-at-source", &["admin", "producer", "moderator"]),
+    ("POST", "/api/questions/{qid}/undo", &["admin", "producer", "moderator"]),
     ("GET", "/api/users", &["admin"]),
     ("POST", "/api/users", &["admin"]),
 ];

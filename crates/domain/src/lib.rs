@@ -6,6 +6,7 @@ pub mod comment;
 pub mod event;
 pub mod ids;
 pub mod outbox;
+pub mod overlay;
 pub mod question;
 pub mod session;
 pub mod staff;
@@ -19,6 +20,7 @@ pub use event::{
 };
 pub use ids::{CommentId, Offset, QuestionId, SessionId, SourceId, UserId};
 pub use outbox::{OutboxItem, OutboxKind, OutboxStatus};
+pub use overlay::{OverlayBody, OverlayQuestion, OverlaySpecialist};
 pub use question::{
     Action, ActionKind, Answer, AnswerRevision, AnsweredBy, Flag, Question, QuestionSource, QuestionState,
     TransitionError,

@@ -61,6 +61,14 @@ pub async fn run(
     let app = Application::build(config).await?;
     let store = app.state().store.clone();
     seed_accounts(&store).await?;
+    // The demo's specialist is the broadcast's: the overlay names them before the first answer.
+    let specialists = store
+        .list_users()
+        .await?
+        .into_iter()
+        .filter(|u| u.role == curbside_domain::Role::Specialist)
+        .map(|u| u.id)
+        .collect();
     let session = store
         .create_session(
             NewSession {
@@ -86,7 +94,7 @@ pub async fn run(
                         ids.ig_token.clone(),
                     ),
                 ],
-                specialists: vec![],
+                specialists,
             },
             &Actor::system("demo"),
         )
@@ -102,7 +110,7 @@ pub async fn run(
     let speed = options.speed;
     tokio::spawn(async move { player.run(speed).await });
 
-    print_banner(&base, session.id.0, &graph.url(), speed);
+    print_banner(&base, session.id.0, &session.overlay_key, &graph.url(), speed);
     let tty = std::io::stdout().is_terminal();
     let mut ticks: u64 = 0;
     while !server.is_finished() {
@@ -156,9 +164,13 @@ async fn seed_accounts(store: &Store) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn print_banner(base: &str, session: i64, graph: &str, speed: f64) {
+fn print_banner(base: &str, session: i64, overlay_key: &str, graph: &str, speed: f64) {
     println!("Curbside demo: a scripted 20-minute cardiology Q&A on Facebook Live and Instagram Live,");
     println!("played {speed}x faster through signed webhooks and Graph polling (simulator at {graph}).\n");
+    println!("  Sign in          {base}/login");
+    println!("  Moderator        {base}/console/{session}");
+    println!("  Specialist       {base}/tablet/{session}");
+    println!("  OBS overlay      {base}/overlay/heart-health-live?key={overlay_key}");
     println!("  Hub              {base}");
     println!("  Staff API        {base}/api/openapi.json");
     println!("  Question queue   {base}/api/sessions/{session}/questions");

@@ -1,0 +1,98 @@
+//! What the moderator console relies on from the staff API: undoing one's own last decision as
+//! an audited reverse transition, and a lost race that says who won. SQLite and PostgreSQL.
+
+use curbside_tests::{ingest, on_both_backends, Backend, Role, TestApp};
+use serde_json::{json, Value};
+
+fn id(v: &Value) -> i64 {
+    v["id"].as_i64().unwrap_or_else(|| panic!("no id in {v}"))
+}
+
+async fn post(app: &TestApp, token: &str, path: &str, body: Value) -> (u16, Value) {
+    app.call("POST", path, Some(token), Some(body)).await
+}
+
+async fn a_moderator_undoes_approve_reject_and_merge_back_to_new(backend: Backend) {
+    let mut app = TestApp::spawn(backend).await;
+    let sid = id(&app.create_session("Undo").await);
+    ingest(&app.store().await, sid, "u", 3).await;
+    let moderator = app.staff(Role::Moderator).await;
+    let qs = app.questions(sid).await;
+    let (q1, q2, q3) = (id(&qs[0]), id(&qs[1]), id(&qs[2]));
+    let original = qs[0]["public_text"].clone();
+
+    let (s, b) =
+        post(&app, &moderator, &format!("/api/questions/{q1}/approve"), json!({"public_text": "Reworded?"}))
+            .await;
+    assert_eq!((s, b["state"].as_str()), (200, Some("approved")), "{b}");
+    let (s, b) = post(&app, &moderator, &format!("/api/questions/{q1}/undo"), json!({})).await;
+    assert_eq!(s, 200, "{b}");
+    assert_eq!(b["state"], "new");
+    assert_eq!(b["public_text"], original, "the wording before the approval comes back");
+
+    post(&app, &moderator, &format!("/api/questions/{q2}/reject"), json!({"reason": "Off topic"})).await;
+    let (s, b) = post(&app, &moderator, &format!("/api/questions/{q2}/undo"), json!({})).await;
+    assert_eq!((s, b["state"].as_str(), b["reject_reason"].is_null()), (200, Some("new"), true), "{b}");
+
+    let (s, b) = post(&app, &moderator, &format!("/api/questions/{q3}/merge"), json!({"into": q1})).await;
+    assert_eq!(s, 200, "{b}");
+    let (_, target) = app.call("GET", &format!("/api/questions/{q1}"), Some(&moderator), None).await;
+    assert_eq!(target["asked_by_count"], 2);
+    let (s, b) = post(&app, &moderator, &format!("/api/questions/{q3}/undo"), json!({})).await;
+    assert_eq!(s, 200, "{b}");
+    assert_eq!((b["state"].as_str(), b["merged_into"].is_null()), (Some("new"), true), "{b}");
+    assert_eq!(b["sources"].as_array().map(Vec::len), Some(1), "its comment came back: {b}");
+    let (_, target) = app.call("GET", &format!("/api/questions/{q1}"), Some(&moderator), None).await;
+    assert_eq!(target["asked_by_count"], 1, "{target}");
+    assert_eq!(target["sources"].as_array().map(Vec::len), Some(1), "{target}");
+
+    // Nothing left to undo: the last entry is the undo itself.
+    let (s, _) = post(&app, &moderator, &format!("/api/questions/{q3}/undo"), json!({})).await;
+    assert_eq!(s, 409);
+    let admin = app.admin().await;
+    let (_, audit) = app.call("GET", &format!("/api/sessions/{sid}/audit"), Some(&admin), None).await;
+    let actions: Vec<&str> =
+        audit["entries"].as_array().into_iter().flatten().filter_map(|e| e["action"].as_str()).collect();
+    for a in ["question.undo_approve", "question.undo_reject", "question.undo_merge"] {
+        assert!(actions.contains(&a), "{a} is audited: {actions:?}");
+    }
+    app.finish().await;
+}
+
+async fn only_the_moderator_who_acted_can_undo(backend: Backend) {
+    let mut app = TestApp::spawn(backend).await;
+    let sid = id(&app.create_session("Undo others").await);
+    ingest(&app.store().await, sid, "o", 1).await;
+    let dana = app.staff(Role::Moderator).await;
+    let sam = app.staff(Role::Moderator).await;
+    let q = id(&app.questions(sid).await[0]);
+    post(&app, &dana, &format!("/api/questions/{q}/approve"), json!({})).await;
+    let (s, b) = post(&app, &sam, &format!("/api/questions/{q}/undo"), json!({})).await;
+    assert_eq!(s, 409, "{b}");
+    assert!(b["message"].as_str().unwrap_or_default().starts_with("only your own last action"), "{b}");
+    app.finish().await;
+}
+
+async fn the_loser_of_a_race_is_told_who_won(backend: Backend) {
+    let mut app = TestApp::spawn(backend).await;
+    let sid = id(&app.create_session("Race").await);
+    ingest(&app.store().await, sid, "race", 1).await;
+    let first = app.staff(Role::Moderator).await;
+    let second = app.staff(Role::Moderator).await;
+    let q = &app.questions(sid).await[0];
+    let (qid, version) = (id(q), q["version"].clone());
+    let (s, _) =
+        post(&app, &first, &format!("/api/questions/{qid}/approve"), json!({"version": version})).await;
+    assert_eq!(s, 200);
+    let (s, b) =
+        post(&app, &second, &format!("/api/questions/{qid}/reject"), json!({"version": version})).await;
+    assert_eq!(s, 409);
+    assert_eq!(b["message"], "already approved by Test moderator");
+    app.finish().await;
+}
+
+on_both_backends!(
+    a_moderator_undoes_approve_reject_and_merge_back_to_new,
+    only_the_moderator_who_acted_can_undo,
+    the_loser_of_a_race_is_told_who_won,
+);
