@@ -102,8 +102,17 @@ impl Chrome {
             .connect(&self.url)
             .await
             .unwrap_or_else(|e| panic!("chromedriver could not start Chromium: {e}"));
-        // Headless windows include no browser chrome, but make the viewport exact anyway.
+        // Size the viewport, not the window: add back what the window's frame takes.
         let _ = client.set_window_size(width, height).await;
+        if let Ok(inner) = client.execute("return [window.innerWidth, window.innerHeight]", vec![]).await {
+            let dim = |i: usize| inner.get(i).and_then(Value::as_u64).unwrap_or(0) as u32;
+            let (w, h) = (dim(0), dim(1));
+            if w > 0 && h > 0 && (w, h) != (width, height) {
+                let _ = client
+                    .set_window_size(width + width.saturating_sub(w), height + height.saturating_sub(h))
+                    .await;
+            }
+        }
         Page { client, _profile: profile }
     }
 

@@ -50,9 +50,13 @@ async fn live_session(app: &mut TestApp, specialist: i64) -> Value {
 
 /// An Instagram live comment delivered as Meta delivers it: a signed webhook.
 async fn ig_comment(app: &TestApp, id: &str, username: &str, text: &str) {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(1_764_000_000);
     let body = WebhookBody::instagram().with_entry(
         IG_USER,
-        1_764_000_000,
+        now,
         vec![WebhookChange::Instagram(IgComment::live(IG_MEDIA, id, format!("9{id}"), username, text))],
     );
     let (status, text) = app.webhook(&body.to_bytes()).await;
@@ -144,6 +148,7 @@ async fn a_broadcast_from_a_comment_to_off_air_across_console_tablet_and_overlay
     tablet.click("#publish").await;
     tablet.wait_text("#panel", "Answer published").await;
     overlay.wait_text("#answer", "between 60 and 100").await;
+    overlay.screenshot("overlay-answer-1920x1080").await;
     let admin = app.admin().await;
     let (_, q) = app.call("GET", &format!("/api/questions/{qid}"), Some(&admin), None).await;
     assert_eq!(q["state"], "answered", "{q}");
@@ -384,7 +389,7 @@ async fn screens_render_a_realistic_session_accessibly() {
     let console = chrome.window(1440, 900).await;
     console.sign_in(&app.base, &dana, STAFF_PASSWORD, &format!("/console/{sid}")).await;
     console.wait_text("#queue", lines[0].1).await;
-    console.press("#queue", "jj").await;
+    console.press("#queue", "j").await;
     console.wait_text("#detail", lines[2].1).await;
     console.assert_accessible("console with a selection").await;
     console.screenshot("console-1440x900").await;

@@ -34,7 +34,7 @@ function hiddenAtSource(q) { return q.flags.includes("removed") || q.flags.inclu
 function before(a, b) {
   const ea = isEmergency(a), eb = isEmergency(b);
   if (ea !== eb) return ea;
-  return a.created_at - b.created_at || a.id - b.id;
+  return (a.created_at - b.created_at || a.id - b.id) < 0;
 }
 
 function matches(q) {
@@ -176,7 +176,14 @@ function highlighted(text, spans) {
   return out;
 }
 
-function words(t) { return new Set(t.toLowerCase().match(/[a-z\u00c0-\u024f]{4,}/g) || []); }
+/** Words too common in a health Q&A to say two questions are alike. */
+const COMMON = new Set(("about after also been before being could does doctor from have heart health help what when " +
+  "where which will with would your should there their this that than them they very much many more most good safe " +
+  "okay really right just like know need want take taking").split(" "));
+
+function words(t) {
+  return new Set((t.toLowerCase().match(/[a-z\u00c0-\u024f]{4,}/g) || []).filter((w) => !COMMON.has(w)));
+}
 
 /** Up to 5 open questions most like this one (screening's guess first): merge targets. */
 function mergeTargets(q) {
@@ -189,7 +196,7 @@ function mergeTargets(q) {
     let common = 0;
     for (const w of mine) if (theirs.has(w)) common += 1;
     const score = (o.id === dup ? 100 : 0) + common / Math.max(1, Math.min(mine.size, theirs.size));
-    if (score > 0) scored.push([score, o]);
+    if (score >= 0.34) scored.push([score, o]);
   }
   scored.sort((a, b) => b[0] - a[0] || b[1].asked_by_count - a[1].asked_by_count);
   return scored.slice(0, 5).map(([, o]) => o);
@@ -239,10 +246,9 @@ function renderDetail(q) {
     const targets = mergeTargets(q);
     if (targets.length) {
       children.push(el("h3.d-section", {}, "Possible duplicates"));
-      children.push(el("ul.suggestions", {}, ...targets.map((t, i) => el("li", {},
+      children.push(el("ul.suggestions", {}, ...targets.map((t) => el("li", {},
         el("button", { type: "button", onclick: () => merge(t.id) }, `Merge into: ${t.public_text}`,
           el("span.muted", {}, ` (${t.asked_by_count})`))))));
-      void i;
     }
   }
   pane.replaceChildren(...children);

@@ -40,6 +40,7 @@ function theme() {
   if (logo && /^(https:\/\/|\/)/.test(logo)) {
     $("logo").src = logo;
     $("logo").hidden = false;
+    $("card").classList.add("with-logo");
   }
 }
 
