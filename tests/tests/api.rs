@@ -173,6 +173,8 @@ const ROUTES: &[(&str, &str, &[&str])] = &[
     ("POST", "/api/questions/{qid}/correct", &["admin", "specialist"]),
     ("POST", "/api/questions/{qid}/hide-at-source", &["admin", "producer", "moderator"]),
     ("POST", "/api/questions/{qid}/undo", &["admin", "producer", "moderator"]),
+    ("GET", "/api/sessions/{sid}/notes", &["admin", "producer", "moderator", "specialist"]),
+    ("POST", "/api/sessions/{sid}/notes", &["admin", "producer", "moderator"]),
     ("GET", "/api/users", &["admin"]),
     ("POST", "/api/users", &["admin"]),
 ];
@@ -182,6 +184,8 @@ fn body_for(path: &str, qid: i64) -> Option<Value> {
         json!({"into": qid + 1000})
     } else if path.ends_with("/answer") || path.ends_with("/correct") {
         json!({"text": "An answer."})
+    } else if path.ends_with("/notes") {
+        json!({"text": "Keep it short"})
     } else if path == "/api/sessions" {
         json!({"title": "Role check"})
     } else if path == "/api/users" {

@@ -77,7 +77,7 @@ async fn the_loser_of_a_race_is_told_who_won(backend: Backend) {
     let mut app = TestApp::spawn(backend).await;
     let sid = id(&app.create_session("Race").await);
     ingest(&app.store().await, sid, "race", 1).await;
-    let first = app.staff(Role::Moderator).await;
+    let first = app.admin().await;
     let second = app.staff(Role::Moderator).await;
     let q = &app.questions(sid).await[0];
     let (qid, version) = (id(q), q["version"].clone());
@@ -87,11 +87,61 @@ async fn the_loser_of_a_race_is_told_who_won(backend: Backend) {
     let (s, b) =
         post(&app, &second, &format!("/api/questions/{qid}/reject"), json!({"version": version})).await;
     assert_eq!(s, 409);
-    assert_eq!(b["message"], "already approved by Test moderator");
+    assert_eq!(b["message"], "already approved by Administrator");
+    app.finish().await;
+}
+
+async fn a_backstage_note_reaches_the_specialist_and_comes_back_read(backend: Backend) {
+    let mut app = TestApp::spawn(backend).await;
+    let sid = id(&app.create_session("Notes").await);
+    ingest(&app.store().await, sid, "n", 1).await;
+    let q = id(&app.questions(sid).await[0]);
+    let moderator = app.staff(Role::Moderator).await;
+    let specialist = app.staff(Role::Specialist).await;
+    let mut ws = app.ws(Some(&specialist)).await;
+    ws.send(json!({"type": "subscribe", "session_id": sid, "audience": "staff"})).await;
+    ws.expect("replayed").await;
+
+    let (s, b) = post(&app, &specialist, &format!("/api/sessions/{sid}/notes"), json!({"text": "hi"})).await;
+    assert_eq!(s, 403, "only moderators send notes: {b}");
+    let (s, b) = post(&app, &moderator, &format!("/api/sessions/{sid}/notes"), json!({"text": "  "})).await;
+    assert_eq!(s, 422, "{b}");
+    let (s, note) = post(
+        &app,
+        &moderator,
+        &format!("/api/sessions/{sid}/notes"),
+        json!({"text": "Asked by six people; keep it short.", "question_id": q}),
+    )
+    .await;
+    assert_eq!(s, 201, "{note}");
+    assert!(note["read_at"].is_null());
+    let (_, event) = ws.events(1).await.remove(0);
+    assert_eq!((event["type"].as_str(), event["change"].as_str()), (Some("note"), Some("sent")), "{event}");
+
+    let (s, read) = post(&app, &specialist, &format!("/api/notes/{}/read", id(&note)), json!({})).await;
+    assert_eq!(s, 200, "{read}");
+    assert_eq!(read["read_by"], "Test specialist");
+    let (_, event) = ws.events(1).await.remove(0);
+    assert_eq!(event["change"], "read", "{event}");
+    let (_, list) = app.call("GET", &format!("/api/sessions/{sid}/notes"), Some(&moderator), None).await;
+    assert_eq!(list["notes"][0]["read_by"], "Test specialist", "{list}");
+    // Nothing of a note ever reaches the public stream.
+    let store = app.store().await;
+    let public = store
+        .events_after(
+            curbside_domain::SessionId(sid),
+            curbside_domain::EventAudience::Public,
+            curbside_domain::Offset(0),
+            100,
+        )
+        .await
+        .expect("public log");
+    assert!(public.iter().all(|e| !e.public_json.as_deref().unwrap_or("").contains("short")));
     app.finish().await;
 }
 
 on_both_backends!(
+    a_backstage_note_reaches_the_specialist_and_comes_back_read,
     a_moderator_undoes_approve_reject_and_merge_back_to_new,
     only_the_moderator_who_acted_can_undo,
     the_loser_of_a_race_is_told_who_won,

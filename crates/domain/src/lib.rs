@@ -5,6 +5,7 @@ pub mod audit;
 pub mod comment;
 pub mod event;
 pub mod ids;
+pub mod note;
 pub mod outbox;
 pub mod overlay;
 pub mod question;
@@ -19,6 +20,7 @@ pub use event::{
     StoredEvent,
 };
 pub use ids::{CommentId, Offset, QuestionId, SessionId, SourceId, UserId};
+pub use note::BackstageNote;
 pub use outbox::{OutboxItem, OutboxKind, OutboxStatus};
 pub use overlay::{OverlayBody, OverlayQuestion, OverlaySpecialist};
 pub use question::{

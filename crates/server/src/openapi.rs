@@ -1,6 +1,6 @@
 //! The OpenAPI 3.1 description of the staff API, generated from the handlers' annotations.
 
-use crate::api::{questions, sessions, users};
+use crate::api::{notes, questions, sessions, users};
 use crate::auth;
 use axum::response::IntoResponse;
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
@@ -16,6 +16,7 @@ use utoipa::{Modify, OpenApi};
         questions::on_air, questions::off_air, questions::answer, questions::correct, questions::hide_at_source, questions::undo,
         users::create, users::list,
         crate::web::overlay::rotate_key, crate::web::overlay::on_air_now,
+        notes::list, notes::send, notes::read,
     ),
     modifiers(&Security),
     security(("bearer" = []), ("cookie" = [])),

@@ -8,6 +8,7 @@
 mod comments;
 mod db;
 mod events;
+mod notes;
 mod outbox;
 mod questions;
 mod sessions;

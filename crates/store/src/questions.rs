@@ -227,7 +227,7 @@ impl Store {
         let transition = before.state.apply(action.kind());
         if let Some(v) = expected_version {
             if v != before.version {
-                return Err(StoreError::Conflict(lost_race(&before).unwrap_or_else(|| {
+                return Err(StoreError::Conflict(lost_race(&before, actor).unwrap_or_else(|| {
                     format!(
                         "this question changed since you loaded it (now {}{}); reload and try again",
                         before.state,
@@ -237,7 +237,7 @@ impl Store {
             }
         }
         let next = transition.map_err(|e| {
-            StoreError::Conflict(lost_race(&before).unwrap_or_else(|| {
+            StoreError::Conflict(lost_race(&before, actor).unwrap_or_else(|| {
                 let by = before
                     .last_actor
                     .as_deref()
@@ -564,8 +564,9 @@ async fn answerer(tx: &mut AnyConnection, actor: &Actor) -> Result<AnsweredBy> {
 }
 
 /// "already approved by Dana": what the loser of a race reads, when the question's state is
-/// someone's decision. `None` when there is no such plain sentence.
-fn lost_race(q: &Question) -> Option<String> {
+/// someone else's decision. `None` when there is no such plain sentence (or it was the
+/// caller's own, who gets the transition's full reason instead).
+fn lost_race(q: &Question, actor: &Actor) -> Option<String> {
     let done = match q.state {
         QuestionState::Approved => "approved",
         QuestionState::Rejected => "rejected",
@@ -574,7 +575,7 @@ fn lost_race(q: &Question) -> Option<String> {
         QuestionState::Answered | QuestionState::Corrected => "answered",
         QuestionState::New => return None,
     };
-    let by = q.last_actor.as_deref()?;
+    let by = q.last_actor.as_deref().filter(|by| *by != actor.name)?;
     Some(format!("already {done} by {by}"))
 }
 

@@ -1,6 +1,7 @@
 //! The staff API under `/api`: sessions, the question queue and its actions, staff accounts.
 //! Every handler checks its role policy first; bodies are JSON with clear 4xx on bad input.
 
+pub mod notes;
 pub mod questions;
 pub mod sessions;
 pub mod users;
@@ -29,6 +30,7 @@ pub fn router() -> Router<AppState> {
         .merge(sessions::router())
         .merge(questions::router())
         .merge(users::router())
+        .merge(notes::router())
         .route("/api/openapi.json", get(crate::openapi::serve))
         .fallback(|| async { ApiError::NotFound("API route".into()) })
         .layer(DefaultBodyLimit::max(API_BODY_LIMIT))
