@@ -116,12 +116,24 @@ async fn a_broadcast_from_a_comment_to_off_air_across_console_tablet_and_overlay
     // The moderator approves with the keyboard: j selects it, a approves.
     console.press("#queue", "j").await;
     console.wait_text("#detail", asked).await;
+    // A backstage note for the specialist, about this question.
+    console.fill("#note-text", "Three people asked this on Instagram.").await;
+    console.click_text("#detail button", "Send note").await;
+    console.wait_text("#detail", "Not read yet").await;
     console.press("#queue", "a").await;
     console.wait_text(".toast", "Approved").await;
     let (qid, _) = question_id(&mut app, sid, asked).await;
     let admin = app.admin().await;
     let (_, q) = app.call("GET", &format!("/api/questions/{qid}"), Some(&admin), None).await;
     assert_eq!(q["state"], "approved", "{q}");
+
+    // The note and the question reach the tablet live; "Got it" is the read receipt.
+    tablet.wait_text("#notes", "Note from Dana Reyes: Three people asked this").await;
+    tablet.click_text("#notes button", "Got it").await;
+    tablet.wait_until("document.querySelectorAll('#notes .t-note').length === 0", "clear the note").await;
+    console.eval("const s = document.getElementById('f-state'); s.value = 'all'; s.dispatchEvent(new Event('change')); return true").await;
+    console.click_text("#queue li", asked).await;
+    console.wait_text("#detail", "Read by Dr Ada Lee").await;
 
     // It reaches the tablet live; preview, then an explicit confirm puts it on air.
     tablet.wait_text("#queue", asked).await;

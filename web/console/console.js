@@ -17,6 +17,7 @@ const CHUNK = 250;
 const questions = new Map(); // id → question
 const nodes = new Map();     // id → <li>
 const unseen = new Set();    // arrived while the moderator was reading
+const notes = new Map();     // backstage note id → note
 let selectedId = null;
 let lastUndoable = null;     // { id, at, label }
 let pending = [];            // events waiting for the next frame
@@ -114,7 +115,7 @@ function refreshAfterChange() {
   updateCounters();
   updateEmergency();
   updateMarker();
-  if (selectedId !== null) {
+  if (selectedId !== null && !(document.activeElement && document.activeElement.id === "note-text")) {
     const q = questions.get(selectedId);
     if (q) renderDetail(q);
   }
@@ -242,6 +243,7 @@ function renderDetail(q) {
     el("strong", {}, s.author_name || "Unknown viewer"),
     el("span.muted", {}, age(s.created_at)),
     s.text !== q.original_text ? el("span", {}, s.text) : null))));
+  children.push(notesSection(q));
   if (open) {
     const targets = mergeTargets(q);
     if (targets.length) {
@@ -252,6 +254,42 @@ function renderDetail(q) {
     }
   }
   pane.replaceChildren(...children);
+}
+
+// ---------- backstage notes ----------
+
+function noteStatus(n) {
+  return n.read_at ? `Read by ${n.read_by} · ${age(n.read_at)}` : "Not read yet";
+}
+
+/** The notes about this question, and a box to send one to the specialist. */
+function notesSection(q) {
+  const mine = [...notes.values()].filter((n) => n.question_id === q.id);
+  const input = el("input", { id: "note-text", type: "text", maxlength: "500", autocomplete: "off",
+    placeholder: "e.g. Asked by six people; keep it short" });
+  const form = el("form.note-form", { onsubmit: (e) => { e.preventDefault(); sendNote(q, input); } },
+    el("label", { for: "note-text" }, "Note to the specialist"),
+    el("div.note-row", {}, input, el("button", { type: "submit" }, "Send note")));
+  return el("section.notes", { "aria-label": "Backstage notes" },
+    el("h3.d-section", {}, "Backstage"),
+    mine.length ? el("ul.note-list", {}, ...mine.map((n) => el("li", {},
+      el("span", {}, `${n.author_name}: ${n.text}`),
+      el("span.badge" + (n.read_at ? ".state-approved" : ""), {}, noteStatus(n))))) : null,
+    form);
+}
+
+async function sendNote(q, input) {
+  const text = input.value.trim();
+  if (!text) { input.focus(); return; }
+  try {
+    const n = await api("POST", `/api/sessions/${sessionId}/notes`, { text, question_id: q.id });
+    notes.set(n.id, n);
+    input.value = "";
+    toast("Note sent to the specialist.");
+    renderDetail(q);
+  } catch (e) {
+    toast(e.message, { error: true });
+  }
 }
 
 // ---------- selection ----------
@@ -332,6 +370,9 @@ function flush() {
       if (isNew) arrivals += 1;
     } else if (ev.type === "session") {
       showSession(ev.session);
+    } else if (ev.type === "note") {
+      notes.set(ev.note.id, ev.note);
+      if (ev.change === "read") announce(`${ev.note.read_by} read your note`);
     }
   }
   if (arrivals) announce(arrivals === 1 ? "1 new question" : `${arrivals} new questions`);
@@ -339,7 +380,12 @@ function flush() {
 }
 
 async function load() {
-  const page = await api("GET", `/api/sessions/${sessionId}/questions`);
+  const [page, noteList] = await Promise.all([
+    api("GET", `/api/sessions/${sessionId}/questions`),
+    api("GET", `/api/sessions/${sessionId}/notes`),
+  ]);
+  notes.clear();
+  for (const n of noteList.notes) notes.set(n.id, n);
   questions.clear(); nodes.clear();
   $("queue").replaceChildren();
   const list = page.questions.slice().sort((a, b) => (before(a, b) ? -1 : 1));

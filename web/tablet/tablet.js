@@ -13,6 +13,7 @@ let selectedId = null;
 let showing = null;      // what the overlay shows: { id, text, … } or null
 let confirming = false;  // "Go on air" was tapped once; a second tap confirms
 let pending = [];
+const notes = new Map(); // backstage note id → note
 let flushQueued = false;
 
 const approvedOrder = (a, b) => a.created_at - b.created_at || a.id - b.id;
@@ -37,6 +38,25 @@ function renderBar() {
   $("onair-label").textContent = showing ? "On air" : "Off air";
   $("onair-question").textContent = showing ? showing.text : "Nothing is on the broadcast.";
   $("off-air").disabled = !showing;
+}
+
+/** Unread backstage notes, each with its "Got it" (the moderators' read receipt). */
+function renderNotes() {
+  const unread = [...notes.values()].filter((n) => !n.read_at);
+  $("notes").replaceChildren(...unread.map((n) => el("div.t-note", {},
+    el("p", {}, el("strong", {}, `Note from ${n.author_name}: `), n.text,
+      n.question_id && questions.get(n.question_id) ? el("span.muted", {}, ` — about “${questions.get(n.question_id).public_text}”`) : null),
+    el("button.primary", { type: "button", onclick: () => acknowledge(n) }, "Got it"))));
+}
+
+async function acknowledge(n) {
+  try {
+    const read = await api("POST", `/api/notes/${n.id}/read`);
+    notes.set(read.id, read);
+    renderNotes();
+  } catch (e) {
+    toast(e.message, { error: true });
+  }
 }
 
 function select(id) {
@@ -187,14 +207,19 @@ function flush() {
   for (const ev of batch) {
     if (ev.type === "question") apply(ev.question, ev.change);
     else if (ev.type === "session") $("title").textContent = ev.session.title;
+    else if (ev.type === "note") { notes.set(ev.note.id, ev.note); renderNotes(); }
   }
 }
 
 async function load() {
-  const [page, now] = await Promise.all([
+  const [page, now, noteList] = await Promise.all([
     api("GET", `/api/sessions/${sessionId}/questions`),
     api("GET", `/api/sessions/${sessionId}/on-air`),
+    api("GET", `/api/sessions/${sessionId}/notes`),
   ]);
+  notes.clear();
+  for (const n of noteList.notes) notes.set(n.id, n);
+  renderNotes();
   questions.clear();
   for (const q of page.questions) questions.set(q.id, q);
   showing = now.showing ? { id: now.showing.id, text: now.showing.text } : null;
