@@ -3,9 +3,9 @@
 // change after that arrives over /ws as a whole-question snapshot, applied by id and version.
 
 import { api, me, onLeaveForSignIn, signOut } from "../shared/api.js";
-import { LiveConnection } from "../shared/live.js";
+import { follow } from "../shared/live.js";
 import {
-  el, announce, toast, showConnection, age, pathId, drafts, PLATFORM_NAME, FLAG_TEXT, STATE_TEXT_Q,
+  el, announce, toast, age, pathId, drafts, PLATFORM_NAME, FLAG_TEXT, STATE_TEXT_Q,
 } from "../shared/ui.js";
 
 const $ = (id) => document.getElementById(id);
@@ -20,8 +20,6 @@ const unseen = new Set();    // arrived while the moderator was reading
 const notes = new Map();     // backstage note id → note
 let selectedId = null;
 let lastUndoable = null;     // { id, at, label }
-let pending = [];            // events waiting for the next frame
-let flushQueued = false;
 let loaded = false;
 
 const filters = { state: "new", platform: "", flag: "", text: "" };
@@ -349,19 +347,8 @@ function upsert(q, { arrived = false } = {}) {
   return true;
 }
 
-function queueEvent(event) {
-  pending.push(event);
-  if (!flushQueued) {
-    flushQueued = true;
-    requestAnimationFrame(flush);
-  }
-}
-
 /** Applies every event that arrived since the last frame, then updates the page once. */
-function flush() {
-  flushQueued = false;
-  const batch = pending;
-  pending = [];
+function applyEvents(batch) {
   let arrivals = 0;
   for (const ev of batch) {
     if (ev.type === "question") {
@@ -628,14 +615,7 @@ async function main() {
   wireKeys();
   wireFilters();
   const since = await load();
-  const live = new LiveConnection({
-    sessionId, since,
-    onEvent: (_offset, event) => queueEvent(event),
-    onReload: load,
-    onState: (state, detail) => showConnection($("conn"), $("banner"), state, detail),
-  });
-  live.start();
-  window.curbsideLive = live; // for the browser tests' "drop the connection" step
+  follow(sessionId, since, { onEvents: applyEvents, onReload: load });
   setInterval(() => {
     for (const span of document.querySelectorAll("[data-age]")) span.textContent = age(Number(span.dataset.age));
     updateCounters();

@@ -3,6 +3,7 @@
 // backoff and jitter, and reports its state ("connecting", "live", "offline") for the screen.
 
 import { me } from "./api.js";
+import { showConnection } from "./ui.js";
 
 const MIN_DELAY = 500;
 const MAX_DELAY = 10000;
@@ -135,4 +136,30 @@ export class LiveConnection {
     if (this.attempt === 3) me().catch(() => {});
     this.timer = setTimeout(() => this.connect(), jittered);
   }
+}
+
+/**
+ * Follows a session for a screen: events are handed over in batches, one per animation frame
+ * (a burst of 50 costs one update, not 50), the connection state shows in `#conn` and `#banner`.
+ */
+export function follow(sessionId, since, { onEvents, onReload }) {
+  let pending = [];
+  let queued = false;
+  const flush = () => {
+    queued = false;
+    const batch = pending;
+    pending = [];
+    onEvents(batch);
+  };
+  const live = new LiveConnection({
+    sessionId, since, onReload,
+    onEvent: (_offset, event) => {
+      pending.push(event);
+      if (!queued) { queued = true; requestAnimationFrame(flush); }
+    },
+    onState: (state, detail) => showConnection(document.getElementById("conn"), document.getElementById("banner"), state, detail),
+  });
+  live.start();
+  window.curbsideLive = live; // lets the browser tests stop it, like a frozen tab
+  return live;
 }

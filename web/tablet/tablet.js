@@ -3,8 +3,8 @@
 // reload, a dropped connection and a trip through the sign-in form.
 
 import { api, me, onLeaveForSignIn, signOut } from "../shared/api.js";
-import { LiveConnection } from "../shared/live.js";
-import { el, announce, toast, showConnection, age, pathId, drafts, PLATFORM_NAME } from "../shared/ui.js";
+import { follow } from "../shared/live.js";
+import { el, announce, toast, age, pathId, drafts, PLATFORM_NAME } from "../shared/ui.js";
 
 const $ = (id) => document.getElementById(id);
 const sessionId = pathId();
@@ -12,9 +12,7 @@ const questions = new Map();
 let selectedId = null;
 let showing = null;      // what the overlay shows: { id, text, … } or null
 let confirming = false;  // "Go on air" was tapped once; a second tap confirms
-let pending = [];
 const notes = new Map(); // backstage note id → note
-let flushQueued = false;
 
 const approvedOrder = (a, b) => a.created_at - b.created_at || a.id - b.id;
 
@@ -195,15 +193,7 @@ function apply(q, change) {
   else if (q.id === selectedId && q.answer) renderPanel();
 }
 
-function queueEvent(ev) {
-  pending.push(ev);
-  if (!flushQueued) { flushQueued = true; requestAnimationFrame(flush); }
-}
-
-function flush() {
-  flushQueued = false;
-  const batch = pending;
-  pending = [];
+function applyEvents(batch) {
   for (const ev of batch) {
     if (ev.type === "question") apply(ev.question, ev.change);
     else if (ev.type === "session") $("title").textContent = ev.session.title;
@@ -241,14 +231,7 @@ async function main() {
   $("title").textContent = session.title;
   document.title = `${session.title} · Specialist · Curbside`;
   const since = await load();
-  const live = new LiveConnection({
-    sessionId, since,
-    onEvent: (_o, ev) => queueEvent(ev),
-    onReload: load,
-    onState: (state, detail) => showConnection($("conn"), $("banner"), state, detail),
-  });
-  live.start();
-  window.curbsideLive = live;
+  follow(sessionId, since, { onEvents: applyEvents, onReload: load });
 }
 
 main().catch((e) => toast(e.message || "The tablet could not start.", { error: true, ms: 20000 }));

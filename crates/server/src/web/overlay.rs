@@ -102,7 +102,14 @@ async fn overlay_events(
                 .into_response();
         }
     };
-    let stream = overlay_stream(state.clone(), session.id, key, first, sub, state.shutdown.clone());
+    let stream = overlay_stream(StreamState {
+        app: state.clone(),
+        session: session.id,
+        key,
+        first,
+        sub,
+        shutdown: state.shutdown.clone(),
+    });
     let mut resp = Body::from_stream(stream).into_response();
     let h = resp.headers_mut();
     h.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/event-stream"));
@@ -182,6 +189,7 @@ pub async fn on_air_now(
     Ok(ApiJson(OnAirNow { showing, last_offset }))
 }
 
+/// One overlay stream: who it follows, with which key, and what it sends first.
 struct StreamState {
     app: AppState,
     session: SessionId,
@@ -189,26 +197,17 @@ struct StreamState {
     first: Option<Bytes>,
     sub: Subscription,
     shutdown: CancellationToken,
-    keep_alive: tokio::time::Interval,
 }
 
 /// The staff events of the session, projected through [`OverlayBody::of`]; events the overlay
 /// does not show become nothing (their offsets are skipped, like the public stream's gaps).
-fn overlay_stream(
-    app: AppState,
-    session: SessionId,
-    key: String,
-    first: Option<Bytes>,
-    sub: Subscription,
-    shutdown: CancellationToken,
-) -> impl futures_util::Stream<Item = Result<Bytes, Infallible>> {
+fn overlay_stream(st: StreamState) -> impl futures_util::Stream<Item = Result<Bytes, Infallible>> {
     let mut keep_alive = tokio::time::interval_at(tokio::time::Instant::now() + KEEP_ALIVE, KEEP_ALIVE);
     keep_alive.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    let st = StreamState { app, session, key, first, sub, shutdown, keep_alive };
-    futures_util::stream::unfold(Some(st), |state| async move {
-        let mut st = state?;
+    futures_util::stream::unfold(Some((st, keep_alive)), |state| async move {
+        let (mut st, mut keep_alive) = state?;
         if let Some(first) = st.first.take() {
-            return Some((Ok(first), Some(st)));
+            return Some((Ok(first), Some((st, keep_alive))));
         }
         loop {
             let frame = tokio::select! {
@@ -220,7 +219,7 @@ fn overlay_stream(
                     // The page reconnects without an offset and starts from the current state.
                     Item::Reload { reason } => return Some((Ok(curbside_hub::sse_reload_chunk(reason)), None)),
                 },
-                _ = st.keep_alive.tick() => return Some((Ok(Bytes::from_static(b": keep-alive\n\n")), Some(st))),
+                _ = keep_alive.tick() => return Some((Ok(Bytes::from_static(b": keep-alive\n\n")), Some((st, keep_alive)))),
             };
             let Ok(event) = serde_json::from_str::<EventBody>(frame.payload()) else { continue };
             if let EventBody::Session { change, .. } = &event {
@@ -232,7 +231,7 @@ fn overlay_stream(
             let Some(body) = OverlayBody::of(&event) else { continue };
             let Ok(json) = serde_json::to_string(&body) else { continue };
             let chunk = Bytes::from(format!("id: {}\ndata: {json}\n\n", frame.offset().0));
-            return Some((Ok(chunk), Some(st)));
+            return Some((Ok(chunk), Some((st, keep_alive))));
         }
     })
 }
