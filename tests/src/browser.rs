@@ -76,8 +76,17 @@ impl Chrome {
 
     /// A new browser window of `width`×`height` CSS pixels, signed in as nobody.
     pub async fn window(&self, width: u32, height: u32) -> Page {
+        self.window_with(width, height, false).await
+    }
+
+    /// The same in dark mode (`prefers-color-scheme: dark`).
+    pub async fn dark_window(&self, width: u32, height: u32) -> Page {
+        self.window_with(width, height, true).await
+    }
+
+    async fn window_with(&self, width: u32, height: u32, dark: bool) -> Page {
         let profile = tempfile::tempdir().expect("a profile dir");
-        let args = vec![
+        let mut args = vec![
             "--headless=new".to_owned(),
             "--no-sandbox".into(),
             "--disable-gpu".into(),
@@ -92,6 +101,9 @@ impl Chrome {
             format!("--window-size={width},{height}"),
             format!("--user-data-dir={}", profile.path().display()),
         ];
+        if dark {
+            args.push("--force-dark-mode".into());
+        }
         let mut caps = serde_json::Map::new();
         caps.insert(
             "goog:chromeOptions".into(),

@@ -405,6 +405,16 @@ async fn screens_render_a_realistic_session_accessibly() {
     console.wait_text("#detail", lines[2].1).await;
     console.assert_accessible("console with a selection").await;
     console.screenshot("console-1440x900").await;
+    let dark = chrome.dark_window(1440, 900).await;
+    dark.sign_in(&app.base, &dana, STAFF_PASSWORD, &format!("/console/{sid}")).await;
+    dark.wait_text("#queue", lines[0].1).await;
+    assert_eq!(
+        dark.eval("return matchMedia('(prefers-color-scheme: dark)').matches").await,
+        Value::Bool(true)
+    );
+    dark.assert_accessible("console in dark mode").await;
+    dark.screenshot("console-dark-1440x900").await;
+    dark.close().await;
     console.press("#queue", "?").await;
     console.wait_for("#d-help[open]").await;
     console.assert_accessible("shortcut list").await;

@@ -460,7 +460,8 @@ function openEdit() {
   const q = current();
   if (!q || q.state !== "new") return;
   const t = $("edit-text");
-  t.value = drafts.get("edit." + q.id) || q.public_text;
+  // A saved draft first, then screening's de-identified suggestion, then the comment as written.
+  t.value = drafts.get("edit." + q.id) || (q.screening && q.screening.suggested_text) || q.public_text;
   $("edit-error").hidden = true;
   $("d-edit").dataset.id = q.id;
   $("d-edit").showModal();
