@@ -144,14 +144,19 @@ impl Page {
         self.client.goto(url).await.unwrap_or_else(|e| panic!("open {url}: {e}"));
     }
 
-    /// Signs in through the real form, starting from `next` (which redirects to `/login`).
+    /// Signs in through the real form, starting from `next` (a staff page, which redirects to
+    /// `/login`, or the sign-in page itself with its own `?next=`).
     pub async fn sign_in(&self, base: &str, email: &str, password: &str, next: &str) {
         self.goto(&format!("{base}{next}")).await;
         self.wait_for("#email").await;
         self.fill("#email", email).await;
         self.fill("#password", password).await;
         self.click("#submit").await;
-        let want = next.split('?').next().unwrap_or(next).to_owned();
+        // Where the form sends the person: `next` itself, or the `next` it carries.
+        let want = match next.split_once("?next=") {
+            Some((_, to)) => to.replace("%2F", "/"),
+            None => next.split('?').next().unwrap_or(next).to_owned(),
+        };
         self.wait_until(&format!("location.pathname === {}", json!(want)), "arrive after sign-in").await;
     }
 

@@ -431,6 +431,15 @@ async fn screens_render_a_realistic_session_accessibly() {
         tablet.screenshot(name).await;
         tablet.close().await;
     }
+    // The start page lists the sessions with their screens.
+    let home = chrome.window(1024, 768).await;
+    home.sign_in(&app.base, &dana, STAFF_PASSWORD, "/login?next=%2F").await;
+    home.wait_text("#session-list", "Moderator console").await;
+    home.assert_accessible("start page").await;
+    home.click_text("#session-list a", "Specialist tablet").await;
+    home.wait_until(&format!("location.pathname === '/tablet/{sid}'"), "open the tablet").await;
+    home.close().await;
+
     let login = chrome.window(1024, 768).await;
     login.goto(&app.url("/login?next=/console/1")).await;
     login.fill("#email", ADMIN_EMAIL).await;

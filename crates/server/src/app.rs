@@ -186,11 +186,8 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
-async fn index() -> impl IntoResponse {
-    (
-        [(header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"))],
-        include_str!("../../../web/index.html"),
-    )
+async fn index() -> Response {
+    crate::web::page("index.html")
 }
 
 async fn readyz(State(state): State<AppState>) -> Response {

@@ -142,7 +142,13 @@ mod tests {
     #[test]
     fn embedded_files_are_sorted_for_lookup_and_include_the_pages() {
         assert!(FILES.windows(2).all(|w| w[0].path < w[1].path));
-        for p in ["login/index.html", "console/index.html", "tablet/index.html", "overlay/index.html"] {
+        for p in [
+            "index.html",
+            "login/index.html",
+            "console/index.html",
+            "tablet/index.html",
+            "overlay/index.html",
+        ] {
             assert!(file(p).is_some(), "{p} is not embedded");
         }
         assert_eq!(BUILD_HASH.len(), 12);
