@@ -140,7 +140,36 @@ async fn a_backstage_note_reaches_the_specialist_and_comes_back_read(backend: Ba
     app.finish().await;
 }
 
+/// Moves every audit entry of a question `ms` into the past, straight in the database (the
+/// clock the undo window is measured against), so the test need not wait 10 seconds.
+async fn backdate_audit(app: &TestApp, question: i64, ms: i64) {
+    use sqlx::Connection;
+    sqlx::any::install_default_drivers();
+    let mut conn = sqlx::AnyConnection::connect(&app.db.url).await.expect("a direct connection");
+    sqlx::query("UPDATE audit_log SET at = at - $1 WHERE question_id = $2")
+        .bind(ms)
+        .bind(question)
+        .execute(&mut conn)
+        .await
+        .expect("backdate");
+    let _ = conn.close().await;
+}
+
+async fn undo_is_refused_after_ten_seconds(backend: Backend) {
+    let mut app = TestApp::spawn(backend).await;
+    let sid = id(&app.create_session("Undo window").await);
+    ingest(&app.store().await, sid, "w", 1).await;
+    let moderator = app.staff(Role::Moderator).await;
+    let q = id(&app.questions(sid).await[0]);
+    post(&app, &moderator, &format!("/api/questions/{q}/approve"), json!({})).await;
+    backdate_audit(&app, q, 10_500).await;
+    let (s, b) = post(&app, &moderator, &format!("/api/questions/{q}/undo"), json!({})).await;
+    assert_eq!((s, b["message"].as_str()), (409, Some("the 10 seconds to undo have passed")), "{b}");
+    app.finish().await;
+}
+
 on_both_backends!(
+    undo_is_refused_after_ten_seconds,
     a_backstage_note_reaches_the_specialist_and_comes_back_read,
     a_moderator_undoes_approve_reject_and_merge_back_to_new,
     only_the_moderator_who_acted_can_undo,
