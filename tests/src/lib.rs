@@ -4,6 +4,8 @@
 //! PostgreSQL tests use `CURBSIDE_TEST_POSTGRES_URL` (default
 //! `postgres://postgres@127.0.0.1:5432/postgres`) and fail, never skip, when it does not answer.
 
+pub mod browser;
+
 use anyhow::{anyhow, Context};
 use curbside_server::{Application, Settings};
 use futures_util::{SinkExt, StreamExt};

@@ -33,6 +33,12 @@ const ROUTES: &[(&str, &str, Option<Permission>)] = &[
     ("POST", "/api/questions/{id}/off-air", Some(Permission::PutOnAir)),
     ("POST", "/api/questions/{id}/answer", Some(Permission::Answer)),
     ("POST", "/api/questions/{id}/correct", Some(Permission::Answer)),
+    ("POST", "/api/questions/{id}/undo", Some(Permission::Moderate)),
+    ("POST", "/api/sessions/{id}/overlay-key", Some(Permission::RunSessions)),
+    ("GET", "/api/sessions/{id}/on-air", Some(Permission::ViewSessions)),
+    ("GET", "/api/sessions/{id}/notes", Some(Permission::ViewSessions)),
+    ("POST", "/api/sessions/{id}/notes", Some(Permission::Moderate)),
+    ("POST", "/api/notes/{id}/read", Some(Permission::PutOnAir)),
     ("GET", "/api/users", Some(Permission::ManageStaff)),
     ("POST", "/api/users", Some(Permission::ManageStaff)),
     ("PATCH", "/api/users/{id}", Some(Permission::ManageStaff)),
@@ -55,6 +61,8 @@ fn body_for(method: &str, path: &str, qid: i64) -> Option<Value> {
         json!({"title": "Role check"})
     } else if path == "/api/users" {
         json!({"email": "x@y.test", "name": "X", "role": "moderator", "password": "long-enough-password"})
+    } else if path.ends_with("/notes") {
+        json!({"text": "Keep it short"})
     } else if path.ends_with("/specialists") {
         json!({"user_id": 1})
     } else if path.ends_with("/token") {

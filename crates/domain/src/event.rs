@@ -23,6 +23,8 @@ pub enum EventBody {
     Session { change: String, session: Box<Session> },
     /// A platform action was queued or its delivery status changed.
     Outbox { item: Box<crate::OutboxItem> },
+    /// A backstage note was sent (`change` `sent`) or acknowledged (`read`).
+    Note { change: String, note: Box<crate::BackstageNote> },
 }
 
 /// The session as the public sees it.

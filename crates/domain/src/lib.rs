@@ -5,7 +5,9 @@ pub mod audit;
 pub mod comment;
 pub mod event;
 pub mod ids;
+pub mod note;
 pub mod outbox;
+pub mod overlay;
 pub mod question;
 pub mod retention;
 pub mod session;
@@ -19,7 +21,9 @@ pub use event::{
     StoredEvent,
 };
 pub use ids::{CommentId, Offset, QuestionId, SessionId, SourceId, UserId};
+pub use note::BackstageNote;
 pub use outbox::{OutboxItem, OutboxKind, OutboxStatus};
+pub use overlay::{OverlayBody, OverlayQuestion, OverlaySpecialist};
 pub use question::{
     Action, ActionKind, Answer, AnswerRevision, AnsweredBy, Flag, Question, QuestionSource, QuestionState,
     TransitionError,

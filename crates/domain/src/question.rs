@@ -69,6 +69,9 @@ impl QuestionState {
     ///  │                 └──────────────answer──────────────▶ answered
     ///  └─reject/merge─▶ rejected / merged  ◀─reject/merge─ approved
     /// ```
+    ///
+    /// A moderator's triage of a new question (approve, reject, merge) can be undone for
+    /// [`UNDO_WINDOW_MS`]: a reverse transition back to `new`, recorded like any other.
     pub fn apply(self, action: ActionKind) -> Result<QuestionState, TransitionError> {
         use ActionKind as A;
         use QuestionState as S;
@@ -78,8 +81,14 @@ impl QuestionState {
             (S::New | S::Approved, A::Merge) => S::Merged,
             (S::Approved, A::PutOnAir) => S::OnAir,
             (S::OnAir, A::TakeOffAir) => S::Approved,
+            // An answered question stays on the broadcast until the specialist takes it off.
+            (S::Answered, A::TakeOffAir) => S::Answered,
+            (S::Corrected, A::TakeOffAir) => S::Corrected,
             (S::Approved | S::OnAir, A::Answer) => S::Answered,
             (S::Answered | S::Corrected, A::Correct) => S::Corrected,
+            (S::Approved, A::UndoApprove) | (S::Rejected, A::UndoReject) | (S::Merged, A::UndoMerge) => {
+                S::New
+            }
             (from, action) => return Err(TransitionError { from, action, reason: refusal(from, action) }),
         };
         Ok(next)
@@ -91,6 +100,7 @@ fn refusal(from: QuestionState, action: ActionKind) -> &'static str {
     use ActionKind as A;
     use QuestionState as S;
     match (from, action) {
+        (_, A::UndoApprove | A::UndoReject | A::UndoMerge) => "there is no such decision to undo",
         (S::Rejected, _) => "rejected questions are final",
         (S::Merged, _) => "it was merged into another question; act on that one instead",
         (S::Approved, A::Approve) => "it is already approved",
@@ -123,7 +133,14 @@ pub enum ActionKind {
     TakeOffAir,
     Answer,
     Correct,
+    /// Reverse transitions: a moderator's triage taken back within the undo window.
+    UndoApprove,
+    UndoReject,
+    UndoMerge,
 }
+
+/// How long a moderator may undo their last triage decision.
+pub const UNDO_WINDOW_MS: i64 = 10_000;
 
 impl ActionKind {
     pub fn as_str(self) -> &'static str {
@@ -135,6 +152,19 @@ impl ActionKind {
             ActionKind::TakeOffAir => "take_off_air",
             ActionKind::Answer => "answer",
             ActionKind::Correct => "correct",
+            ActionKind::UndoApprove => "undo_approve",
+            ActionKind::UndoReject => "undo_reject",
+            ActionKind::UndoMerge => "undo_merge",
+        }
+    }
+
+    /// The reverse of a triage decision, if it can be undone.
+    pub fn undo(self) -> Option<ActionKind> {
+        match self {
+            ActionKind::Approve => Some(ActionKind::UndoApprove),
+            ActionKind::Reject => Some(ActionKind::UndoReject),
+            ActionKind::Merge => Some(ActionKind::UndoMerge),
+            _ => None,
         }
     }
 
@@ -148,6 +178,9 @@ impl ActionKind {
             ActionKind::TakeOffAir => "take off air",
             ActionKind::Answer => "answer",
             ActionKind::Correct => "correct the answer of",
+            ActionKind::UndoApprove => "undo the approval of",
+            ActionKind::UndoReject => "undo the rejection of",
+            ActionKind::UndoMerge => "undo the merge of",
         }
     }
 }
@@ -155,13 +188,33 @@ impl ActionKind {
 /// An action with its data, validated: constructing one checks the text limits.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Action {
-    Approve { public_text: Option<String> },
-    Reject { reason: Option<String> },
-    Merge { into: QuestionId },
+    Approve {
+        public_text: Option<String>,
+    },
+    Reject {
+        reason: Option<String>,
+    },
+    Merge {
+        into: QuestionId,
+    },
     PutOnAir,
     TakeOffAir,
-    Answer { text: String },
-    Correct { text: String },
+    Answer {
+        text: String,
+    },
+    Correct {
+        text: String,
+    },
+    /// Back to `new` with the wording it had before the approval.
+    UndoApprove {
+        public_text: String,
+    },
+    UndoReject,
+    /// Back to `new`: the comments the merge moved to `into` come back.
+    UndoMerge {
+        into: QuestionId,
+        comments: Vec<CommentId>,
+    },
 }
 
 impl Action {
@@ -190,6 +243,9 @@ impl Action {
             Action::TakeOffAir => ActionKind::TakeOffAir,
             Action::Answer { .. } => ActionKind::Answer,
             Action::Correct { .. } => ActionKind::Correct,
+            Action::UndoApprove { .. } => ActionKind::UndoApprove,
+            Action::UndoReject => ActionKind::UndoReject,
+            Action::UndoMerge { .. } => ActionKind::UndoMerge,
         }
     }
 }
@@ -314,13 +370,39 @@ mod tests {
         (S::Approved, A::PutOnAir, S::OnAir),
         (S::Approved, A::Answer, S::Answered),
         (S::OnAir, A::TakeOffAir, S::Approved),
+        (S::Answered, A::TakeOffAir, S::Answered),
+        (S::Corrected, A::TakeOffAir, S::Corrected),
         (S::OnAir, A::Answer, S::Answered),
         (S::Answered, A::Correct, S::Corrected),
         (S::Corrected, A::Correct, S::Corrected),
+        (S::Approved, A::UndoApprove, S::New),
+        (S::Rejected, A::UndoReject, S::New),
+        (S::Merged, A::UndoMerge, S::New),
     ];
 
-    const ACTIONS: [ActionKind; 7] =
-        [A::Approve, A::Reject, A::Merge, A::PutOnAir, A::TakeOffAir, A::Answer, A::Correct];
+    const ACTIONS: [ActionKind; 10] = [
+        A::Approve,
+        A::Reject,
+        A::Merge,
+        A::PutOnAir,
+        A::TakeOffAir,
+        A::Answer,
+        A::Correct,
+        A::UndoApprove,
+        A::UndoReject,
+        A::UndoMerge,
+    ];
+
+    #[test]
+    fn every_undoable_decision_on_a_new_question_reverses_to_new() {
+        for action in ACTIONS {
+            let Some(undo) = action.undo() else { continue };
+            let after = S::New.apply(action).expect("triage of a new question");
+            assert_eq!(after.apply(undo), Ok(S::New), "{action:?}");
+        }
+        assert_eq!(A::PutOnAir.undo(), None);
+        assert!(S::OnAir.apply(A::UndoApprove).is_err());
+    }
 
     #[test]
     fn every_legal_transition_gives_its_state() {

@@ -17,6 +17,7 @@ impl TextLimit {
     pub const REASON: TextLimit = TextLimit { field: "reason", max_chars: 500 };
     pub const DISCLAIMER: TextLimit = TextLimit { field: "disclaimer", max_chars: 2_000 };
     pub const NAME: TextLimit = TextLimit { field: "name", max_chars: 200 };
+    pub const NOTE: TextLimit = TextLimit { field: "text", max_chars: 500 };
 
     /// Trims `raw` and checks it is non-empty and within the limit.
     pub fn required(self, raw: &str) -> Result<String, TextError> {

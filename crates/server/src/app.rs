@@ -257,16 +257,14 @@ pub fn router(state: AppState) -> Router {
         .merge(crate::webhooks::router())
         .merge(crate::realtime::router())
         .merge(crate::public::router())
+        .merge(crate::web::router())
         .layer(middleware::from_fn_with_state(state.clone(), track_requests))
         .layer(middleware::map_response(security_headers))
         .with_state(state)
 }
 
-async fn index() -> impl IntoResponse {
-    (
-        [(header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"))],
-        include_str!("../../../web/index.html"),
-    )
+async fn index() -> Response {
+    crate::web::page("index.html")
 }
 
 async fn readyz(State(state): State<AppState>) -> Response {
@@ -310,9 +308,12 @@ async fn track_requests(State(state): State<AppState>, req: Request, next: Next)
 /// Strict headers on every response. The CSP allows no inline script; only the overlay (loaded
 /// by broadcast software) may be framed.
 async fn security_headers(uri: axum::http::Uri, mut resp: Response) -> Response {
-    let frame_ancestors = if uri.path().starts_with("/overlay/") { "*" } else { "'none'" };
+    let overlay = uri.path().starts_with("/overlay/");
+    let frame_ancestors = if overlay { "*" } else { "'none'" };
+    // The overlay may show the hospital's logo from its own site (`?logo=https://…`).
+    let img = if overlay { "'self' data: https:" } else { "'self' data:" };
     let csp = format!(
-        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; \
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src {img}; connect-src 'self'; \
          object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors {frame_ancestors}"
     );
     let h = resp.headers_mut();

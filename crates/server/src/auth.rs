@@ -11,7 +11,7 @@ use axum::extract::{FromRequestParts, State};
 use axum::http::{header, request::Parts, HeaderMap, HeaderValue, Method};
 use axum::response::{IntoResponse, Response};
 use base64::Engine;
-use curbside_domain::{Access, Permission, QuestionId, SessionId, StaffUser};
+use curbside_domain::{Access, Permission, QuestionId, Role, SessionId, StaffUser};
 use curbside_store::AuditRecord;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -106,7 +106,16 @@ impl Staff {
         if self.user.role.may(permission) {
             Ok(())
         } else {
-            Err(ApiError::Forbidden(format!("a {} may not do this", self.user.role)))
+            let needed: Vec<&str> =
+                Role::ALL.iter().filter(|r| r.may(permission)).map(|r| r.as_str()).collect();
+            let needed = match needed.split_last() {
+                Some((last, rest)) if !rest.is_empty() => format!("{}, or {last}", rest.join(", ")),
+                _ => needed.join(""),
+            };
+            Err(ApiError::Forbidden(format!(
+                "a {} may not do this; it needs the role {needed}",
+                self.user.role
+            )))
         }
     }
 
@@ -344,11 +353,30 @@ pub async fn login(
     Ok(resp)
 }
 
-/// Sign out: the token stops working on every node.
-#[utoipa::path(post, path = "/api/logout", tag = "auth", responses((status = 204)))]
-pub async fn logout(State(state): State<AppState>, staff: Can<can::OwnAccount>) -> ApiResult<Response> {
-    state.store.delete_login(&staff.token_hash).await?;
-    let record = AuditRecord { action: "auth.sign_out", ..AuditRecord::default() };
+#[derive(Deserialize, Default, utoipa::ToSchema)]
+pub struct LogoutRequest {
+    /// Also end every other sign-in of this account (other browsers and devices).
+    #[serde(default)]
+    pub everywhere: bool,
+}
+
+/// Sign out: the token stops working on every node; with `everywhere`, so do all of this
+/// account's other sign-ins.
+#[utoipa::path(post, path = "/api/logout", tag = "auth", request_body(content = LogoutRequest, description = "optional"),
+    responses((status = 204)))]
+pub async fn logout(
+    State(state): State<AppState>,
+    staff: Can<can::OwnAccount>,
+    body: bytes::Bytes,
+) -> ApiResult<Response> {
+    let req: LogoutRequest = crate::api::optional_json(&body)?;
+    if req.everywhere {
+        state.store.delete_logins_of(staff.user.id).await?;
+    } else {
+        state.store.delete_login(&staff.token_hash).await?;
+    }
+    let action = if req.everywhere { "auth.sign_out_everywhere" } else { "auth.sign_out" };
+    let record = AuditRecord { action, ..AuditRecord::default() };
     state.db("audit.record", state.store.record_audit(&staff.actor(), record)).await?;
     let mut resp = axum::http::StatusCode::NO_CONTENT.into_response();
     resp.headers_mut().insert(

@@ -102,7 +102,7 @@ pub async fn run(
     let speed = options.speed;
     tokio::spawn(async move { player.run(speed).await });
 
-    print_banner(&base, session.id.0, &graph.url(), speed);
+    print_banner(&base, session.id.0, &session.overlay_key, &graph.url(), speed);
     let tty = std::io::stdout().is_terminal();
     let mut ticks: u64 = 0;
     while !server.is_finished() {
@@ -161,9 +161,13 @@ async fn seed_accounts(store: &Store) -> anyhow::Result<Vec<curbside_domain::Use
     Ok(specialists)
 }
 
-fn print_banner(base: &str, session: i64, graph: &str, speed: f64) {
+fn print_banner(base: &str, session: i64, overlay_key: &str, graph: &str, speed: f64) {
     println!("Curbside demo: a scripted 20-minute cardiology Q&A on Facebook Live and Instagram Live,");
     println!("played {speed}x faster through signed webhooks and Graph polling (simulator at {graph}).\n");
+    println!("  Sign in          {base}/login");
+    println!("  Moderator        {base}/console/{session}");
+    println!("  Specialist       {base}/tablet/{session}");
+    println!("  OBS overlay      {base}/overlay/heart-health-live?key={overlay_key}");
     println!("  Hub              {base}");
     println!("  Staff API        {base}/api/openapi.json");
     println!("  Question queue   {base}/api/sessions/{session}/questions");

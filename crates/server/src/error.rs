@@ -72,6 +72,11 @@ impl IntoResponse for ApiError {
             ApiError::Unauthenticated => {
                 resp.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
             }
+            // The unread rest of the body is still on the wire: the connection cannot be
+            // reused, so say so (a client that reused it would see its next request cut off).
+            ApiError::PayloadTooLarge => {
+                resp.headers_mut().insert(header::CONNECTION, HeaderValue::from_static("close"));
+            }
             ApiError::TooManyRequests { retry_after_secs } | ApiError::Busy { retry_after_secs } => {
                 if let Ok(v) = HeaderValue::from_str(&retry_after_secs.to_string()) {
                     resp.headers_mut().insert(header::RETRY_AFTER, v);

@@ -17,6 +17,7 @@ pub mod realtime;
 pub mod secrets;
 pub mod signin;
 pub mod state;
+pub mod web;
 pub mod webhooks;
 
 pub use app::Application;

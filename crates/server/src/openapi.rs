@@ -1,6 +1,6 @@
 //! The OpenAPI 3.1 description of the staff API, generated from the handlers' annotations.
 
-use crate::api::{audit, questions, retention, sessions, users};
+use crate::api::{audit, notes, questions, retention, sessions, users};
 use crate::auth;
 use axum::response::IntoResponse;
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
@@ -14,9 +14,11 @@ use utoipa::{Modify, OpenApi};
         sessions::create, sessions::list, sessions::get, sessions::patch, sessions::outbox, sessions::audit,
         sessions::assign_specialist, sessions::unassign_specialist, sessions::set_source_token,
         questions::list, questions::get, questions::approve, questions::reject, questions::merge,
-        questions::on_air, questions::off_air, questions::answer, questions::correct, questions::hide_at_source,
+        questions::on_air, questions::off_air, questions::answer, questions::correct, questions::hide_at_source, questions::undo,
         users::create, users::list, users::update,
         audit::list, audit::export_csv, retention::purge, retention::erase,
+        crate::web::overlay::rotate_key, crate::web::overlay::on_air_now,
+        notes::list, notes::send, notes::read,
     ),
     modifiers(&Security),
     security(("bearer" = []), ("cookie" = [])),

@@ -9,6 +9,7 @@ mod audit;
 mod comments;
 mod db;
 mod events;
+mod notes;
 mod outbox;
 mod questions;
 mod retention;

@@ -6,8 +6,9 @@ use crate::db::{append_events, NewEvent};
 use crate::outbox::{enqueue_for_question, outbox_event};
 use crate::{now_millis, Actor, Result, Store, StoreError};
 use curbside_domain::{
-    Action, Answer, AnswerRevision, AnsweredBy, EventBody, Flag, OutboxKind, Platform, PublicBody,
-    PublicEntry, Question, QuestionId, QuestionSource, QuestionState, SessionId, UserId,
+    question::UNDO_WINDOW_MS, Action, Answer, AnswerRevision, AnsweredBy, CommentId, EventBody, Flag,
+    OutboxKind, Platform, PublicBody, PublicEntry, Question, QuestionId, QuestionSource, QuestionState,
+    SessionId, UserId,
 };
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
@@ -223,20 +224,29 @@ impl Store {
         let now = now_millis();
         let mut tx = self.begin_write().await?;
         let before = load_question(&mut tx, id).await?;
+        let transition = before.state.apply(action.kind());
         if let Some(v) = expected_version {
             if v != before.version {
-                return Err(StoreError::Conflict(format!(
-                    "this question changed since you loaded it (now {}{}); reload and try again",
-                    before.state,
-                    before.last_actor.as_deref().map(|a| format!(", by {a}")).unwrap_or_default()
-                )));
+                return Err(StoreError::Conflict(lost_race(&before, actor).unwrap_or_else(|| {
+                    format!(
+                        "this question changed since you loaded it (now {}{}); reload and try again",
+                        before.state,
+                        before.last_actor.as_deref().map(|a| format!(", by {a}")).unwrap_or_default()
+                    )
+                })));
             }
         }
-        let next = before.state.apply(action.kind()).map_err(|e| {
-            let by =
-                before.last_actor.as_deref().map(|a| format!(" (last change by {a})")).unwrap_or_default();
-            StoreError::Conflict(format!("{e}{by}"))
+        let next = transition.map_err(|e| {
+            StoreError::Conflict(lost_race(&before, actor).unwrap_or_else(|| {
+                let by = before
+                    .last_actor
+                    .as_deref()
+                    .map(|a| format!(" (last change by {a})"))
+                    .unwrap_or_default();
+                format!("{e}{by}")
+            }))
         })?;
+        let mut detail = audit_detail(action);
         let mut touched = vec![id];
         match action {
             Action::Approve { public_text } => {
@@ -256,7 +266,26 @@ impl Store {
                     .await?;
             }
             Action::Merge { into } => {
-                self.merge(&mut tx, &before, *into, now).await?;
+                let moved = self.merge(&mut tx, &before, *into, now).await?;
+                // Kept so an undo moves back exactly these comments (not later arrivals).
+                detail["comments"] = serde_json::json!(moved);
+                touched.push(*into);
+            }
+            Action::UndoApprove { public_text } => {
+                sqlx::query("UPDATE questions SET public_text = $1 WHERE id = $2")
+                    .bind(public_text)
+                    .bind(id.0)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            Action::UndoReject => {
+                sqlx::query("UPDATE questions SET reject_reason = NULL WHERE id = $1")
+                    .bind(id.0)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            Action::UndoMerge { into, comments } => {
+                self.unmerge(&mut tx, &before, *into, comments, now).await?;
                 touched.push(*into);
             }
             Action::PutOnAir => {
@@ -340,14 +369,20 @@ impl Store {
             Some(id),
             &serde_json::json!({"state": before.state, "public_text": before.public_text}),
             &serde_json::json!({"state": next, "public_text": public_after}),
-            &serde_json::json!({"from": before.state, "to": next, "detail": audit_detail(action)}),
+            // `detail` and `previous_public_text` are what an undo reads back.
+            &serde_json::json!({"from": before.state, "to": next, "detail": detail,
+                "previous_public_text": before.public_text}),
         )
         .await?;
         let mut new_events = Vec::with_capacity(touched.len());
         let mut after = None;
         for qid in touched {
             let q = load_question(&mut tx, qid).await?;
-            let change = if qid == id { action.kind().as_str() } else { "merged_into" };
+            let change = match action {
+                _ if qid == id => action.kind().as_str(),
+                Action::UndoMerge { .. } => "unmerged_from",
+                _ => "merged_into",
+            };
             new_events.push(question_event(change, &q));
             if qid == id {
                 after = Some(q);
@@ -396,8 +431,15 @@ impl Store {
         Ok(items)
     }
 
-    /// Folds `from` into `into`: the comments move, the askers add up, `from` remembers where it went.
-    async fn merge(&self, tx: &mut AnyConnection, from: &Question, into: QuestionId, now: i64) -> Result<()> {
+    /// Folds `from` into `into`: the comments move, the askers add up, `from` remembers where it
+    /// went. Returns the ids of the comments that moved.
+    async fn merge(
+        &self,
+        tx: &mut AnyConnection,
+        from: &Question,
+        into: QuestionId,
+        now: i64,
+    ) -> Result<Vec<i64>> {
         if into == from.id {
             return Err(StoreError::Invalid("a question cannot be merged into itself".into()));
         }
@@ -411,6 +453,11 @@ impl Store {
                 target.state
             )));
         }
+        let moved: Vec<i64> =
+            sqlx::query_scalar("SELECT id FROM comments WHERE question_id = $1 ORDER BY id")
+                .bind(from.id.0)
+                .fetch_all(&mut *tx)
+                .await?;
         sqlx::query("UPDATE comments SET question_id = $1 WHERE question_id = $2")
             .bind(into.0)
             .bind(from.id.0)
@@ -434,7 +481,90 @@ impl Store {
             .bind(from.id.0)
             .execute(&mut *tx)
             .await?;
+        Ok(moved)
+    }
+
+    /// Reverses [`Store::merge`]: the comments it moved come back to `question` (those still on
+    /// `into`), and `into` counts the askers it had before.
+    async fn unmerge(
+        &self,
+        tx: &mut AnyConnection,
+        question: &Question,
+        into: QuestionId,
+        comments: &[CommentId],
+        now: i64,
+    ) -> Result<()> {
+        for c in comments {
+            sqlx::query("UPDATE comments SET question_id = $1 WHERE id = $2 AND question_id = $3")
+                .bind(question.id.0)
+                .bind(c.0)
+                .bind(into.0)
+                .execute(&mut *tx)
+                .await?;
+        }
+        sqlx::query(
+            "UPDATE questions SET asked_by_count = CASE WHEN asked_by_count > $1 THEN asked_by_count - $1 ELSE 1 END, \
+             version = version + 1, updated_at = $2 WHERE id = $3",
+        )
+        .bind(question.asked_by_count)
+        .bind(now)
+        .bind(into.0)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query("UPDATE questions SET merged_into = NULL WHERE id = $1")
+            .bind(question.id.0)
+            .execute(&mut *tx)
+            .await?;
         Ok(())
+    }
+
+    /// Undoes `actor`'s last triage decision on a question (approve, reject or merge of a new
+    /// question) within [`UNDO_WINDOW_MS`], as a reverse transition through
+    /// [`QuestionState::apply`], audited like the decision. Refused once anyone else acted on
+    /// the question, or after the window.
+    pub async fn undo(&self, id: QuestionId, actor: &Actor) -> Result<Question> {
+        let q = self.question(id).await?;
+        let row = sqlx::query(
+            "SELECT at, actor_id, action, detail_json FROM audit_log WHERE question_id = $1 ORDER BY id DESC LIMIT 1",
+        )
+        .bind(id.0)
+        .fetch_optional(self.read_pool())
+        .await?
+        .ok_or_else(|| StoreError::Conflict("there is nothing to undo on this question".into()))?;
+        let at: i64 = row.try_get("at")?;
+        let by: Option<i64> = row.try_get("actor_id")?;
+        let name: String = row.try_get("action")?;
+        let detail: serde_json::Value = serde_json::from_str(&row.try_get::<String, _>("detail_json")?)?;
+        if by.is_none() || by != actor.user_id.map(|u| u.0) {
+            return Err(StoreError::Conflict(format!(
+                "only your own last action can be undone{}",
+                q.last_actor.as_deref().map(|a| format!("; the last change was by {a}")).unwrap_or_default()
+            )));
+        }
+        if now_millis() - at > UNDO_WINDOW_MS {
+            return Err(StoreError::Conflict("the 10 seconds to undo have passed".into()));
+        }
+        if detail["from"] != "new" {
+            return Err(StoreError::Conflict("only a decision on a new question can be undone".into()));
+        }
+        let inner = &detail["detail"];
+        let action = match name.as_str() {
+            "question.approve" => Action::UndoApprove {
+                public_text: detail["previous_public_text"].as_str().unwrap_or(&q.public_text).to_owned(),
+            },
+            "question.reject" => Action::UndoReject,
+            "question.merge" => Action::UndoMerge {
+                into: QuestionId(inner["into"].as_i64().ok_or(StoreError::Corrupt("merge audit".into()))?),
+                comments: inner["comments"]
+                    .as_array()
+                    .map(|a| a.iter().filter_map(|v| v.as_i64()).map(CommentId).collect())
+                    .unwrap_or_default(),
+            },
+            _ => {
+                return Err(StoreError::Conflict("your last action on this question cannot be undone".into()))
+            }
+        };
+        self.act(id, action, actor, Some(q.version)).await
     }
 }
 
@@ -450,13 +580,31 @@ async fn answerer(tx: &mut AnyConnection, actor: &Actor) -> Result<AnsweredBy> {
     Ok(AnsweredBy { user_id: user, name: row.try_get("name")?, credentials: row.try_get("credentials")? })
 }
 
+/// "already approved by Dana": what the loser of a race reads, when the question's state is
+/// someone else's decision. `None` when there is no such plain sentence (or it was the
+/// caller's own, who gets the transition's full reason instead).
+fn lost_race(q: &Question, actor: &Actor) -> Option<String> {
+    let done = match q.state {
+        QuestionState::Approved => "approved",
+        QuestionState::Rejected => "rejected",
+        QuestionState::Merged => "merged into another question",
+        QuestionState::OnAir => "put on air",
+        QuestionState::Answered | QuestionState::Corrected => "answered",
+        QuestionState::New => return None,
+    };
+    let by = q.last_actor.as_deref().filter(|by| *by != actor.name)?;
+    Some(format!("already {done} by {by}"))
+}
+
 /// What the audit log keeps of an action's data. Answer text is kept: it is published anyway.
 fn audit_detail(action: &Action) -> serde_json::Value {
     match action {
         Action::Approve { public_text } => serde_json::json!({"public_text": public_text}),
         Action::Reject { reason } => serde_json::json!({"reason": reason}),
         Action::Merge { into } => serde_json::json!({"into": into}),
-        Action::PutOnAir | Action::TakeOffAir => serde_json::Value::Null,
+        Action::PutOnAir | Action::TakeOffAir | Action::UndoReject => serde_json::Value::Null,
+        Action::UndoApprove { public_text } => serde_json::json!({"public_text": public_text}),
+        Action::UndoMerge { into, comments } => serde_json::json!({"into": into, "comments": comments}),
         Action::Answer { text } | Action::Correct { text } => serde_json::json!({"text": text}),
     }
 }

@@ -318,6 +318,31 @@ impl Store {
     }
 }
 
+impl Store {
+    /// Replaces a session's overlay key: the old overlay URL stops working (open overlays are
+    /// cut off at the staff-only `overlay_key` event this appends). Audited.
+    pub async fn rotate_overlay_key(&self, id: SessionId, actor: &Actor) -> Result<Session> {
+        let now = now_millis();
+        let mut tx = self.begin_write().await?;
+        load_session(&mut tx, id).await?;
+        sqlx::query("UPDATE sessions SET overlay_key = $1 WHERE id = $2")
+            .bind(overlay_key())
+            .bind(id.0)
+            .execute(&mut *tx)
+            .await?;
+        audit(&mut tx, actor, "session.overlay_key", Some(id), None, serde_json::json!({})).await?;
+        let mut session = load_session(&mut tx, id).await?;
+        let event = NewEvent {
+            staff: EventBody::Session { change: "overlay_key".into(), session: Box::new(session.clone()) },
+            public: None,
+        };
+        let events = append_events(&mut tx, id, now, vec![event]).await?;
+        session.last_offset = events.last().map(|e| e.offset).unwrap_or(session.last_offset);
+        self.commit(tx, events).await?;
+        Ok(session)
+    }
+}
+
 /// The event for a changed session: staff get it whole, the public its public projection.
 pub(crate) fn session_event(change: &str, session: &Session) -> NewEvent {
     NewEvent {

@@ -215,4 +215,10 @@ impl Store {
             .await?;
         Ok(())
     }
+
+    /// Ends every sign-in of one account ("sign out everywhere").
+    pub async fn delete_logins_of(&self, user: UserId) -> Result<()> {
+        sqlx::query("DELETE FROM logins WHERE user_id = $1").bind(user.0).execute(self.write_pool()).await?;
+        Ok(())
+    }
 }

@@ -2,6 +2,7 @@
 //! Every handler checks its role policy first; bodies are JSON with clear 4xx on bad input.
 
 pub mod audit;
+pub mod notes;
 pub mod questions;
 pub mod retention;
 pub mod sessions;
@@ -35,6 +36,7 @@ pub fn router() -> Router<AppState> {
         .merge(users::router())
         .merge(audit::router())
         .merge(retention::router())
+        .merge(notes::router())
         .route("/api/openapi.json", get(crate::openapi::serve))
         .fallback(|| async { ApiError::NotFound("API route".into()) })
         .layer(DefaultBodyLimit::max(API_BODY_LIMIT))

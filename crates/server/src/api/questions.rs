@@ -25,6 +25,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/questions/{id}/answer", routing::post(answer))
         .route("/api/questions/{id}/correct", routing::post(correct))
         .route("/api/questions/{id}/hide-at-source", routing::post(hide_at_source))
+        .route("/api/questions/{id}/undo", routing::post(undo))
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
@@ -248,4 +249,19 @@ pub async fn hide_at_source(
     let queued = state.db("question.hide", state.store.hide_at_source(id, &staff.actor())).await?;
     tracing::info!(question_id = %id, comments = queued.len(), user_id = %staff.user.id, "hide at source queued");
     Ok((axum::http::StatusCode::ACCEPTED, ApiJson(HideResult { queued })))
+}
+
+/// Undo your own last triage decision (approve, reject or merge of a new question) within 10
+/// seconds: a reverse transition back to `new`, audited. 409 once someone else acted on it or
+/// the 10 seconds have passed.
+#[utoipa::path(post, path = "/api/questions/{id}/undo", tag = "questions",
+    params(("id" = i64, Path)), responses((status = 200, body = Question), (status = 409, body = crate::error::ErrorBody)))]
+pub async fn undo(
+    State(state): State<AppState>,
+    staff: Can<can::Moderate>,
+    ApiPath(id): ApiPath<QuestionId>,
+) -> ApiResult<ApiJson<Question>> {
+    let q = state.db("question.undo", state.store.undo(id, &staff.actor())).await?;
+    tracing::info!(question_id = %id, user_id = %staff.user.id, "question action undone");
+    Ok(ApiJson(q))
 }
