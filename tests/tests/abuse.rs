@@ -100,23 +100,7 @@ on_both_backends!(the_admin_signs_in_during_and_after_a_flood_of_wrong_passwords
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_known_browser_signs_in_during_a_flood_from_its_own_address() {
     let app = TestApp::spawn(Backend::Sqlite).await;
-    let resp = app
-        .http
-        .post(app.url("/api/login"))
-        .json(&json!({"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD}))
-        .send()
-        .await
-        .expect("sign in");
-    assert_eq!(resp.status(), 200);
-    let known = resp
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find(|c| c.starts_with("curbside_known_device="))
-        .and_then(|c| c.split(';').next())
-        .expect("a known-device cookie")
-        .to_owned();
+    let known = known_device_cookie(&app).await;
     let with_cookie = |password: &'static str| {
         let req = app
             .http
@@ -343,22 +327,51 @@ async fn a_client_frame_over_the_limit_closes_with_1009_and_a_reason() {
     app.finish().await;
 }
 
+/// Signs in as the admin and returns the known-device cookie (`name=value`).
+async fn known_device_cookie(app: &TestApp) -> String {
+    let resp = app
+        .http
+        .post(app.url("/api/login"))
+        .json(&json!({"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD}))
+        .send()
+        .await
+        .expect("sign in");
+    assert_eq!(resp.status(), 200);
+    resp.headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|c| c.starts_with("curbside_known_device="))
+        .and_then(|c| c.split(';').next())
+        .expect("a known-device cookie")
+        .to_owned()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn sign_ins_beyond_the_password_queue_are_refused_at_once_without_5xx() {
+async fn sign_ins_beyond_the_password_queue_are_refused_at_once_and_known_browsers_have_their_own_lane() {
     let app = TestApp::spawn_with(TestDb::fresh(Backend::Sqlite).await, |s| {
         s.trusted_proxies = "127.0.0.1".into();
         s.signin_workers = Some("1".into());
         s.signin_queue = "1".into();
     })
     .await;
+    let known = known_device_cookie(&app).await;
     // Distinct accounts and clients: no limit applies, only the pool's size.
-    let attempts = join_all((0..24).map(|i| {
+    let flood = join_all((0..24).map(|i| {
         let email = format!("nobody{i}@curbside.test");
         let ip = format!("198.51.100.{i}");
         let app = &app;
         async move { sign_in(app, &email, "wrong-password", Some(&ip)).await }
-    }))
-    .await;
+    }));
+    let admin = app
+        .http
+        .post(app.url("/api/login"))
+        .header("cookie", known)
+        .header("x-forwarded-for", "192.0.2.200")
+        .json(&json!({"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD}))
+        .send();
+    let (attempts, admin) = tokio::join!(flood, admin);
+    assert_eq!(admin.expect("admin").status(), 200, "the known browser is not queued behind the flood");
     let busy: Vec<&(u16, Option<String>)> = attempts.iter().filter(|(s, _)| *s == 429).collect();
     assert!(!busy.is_empty(), "with one worker and one queue place, most are turned away: {attempts:?}");
     assert!(busy.iter().all(|(_, retry)| retry.is_some()), "{attempts:?}");

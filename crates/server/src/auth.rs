@@ -3,7 +3,7 @@
 
 use crate::client::{client_address, ClientAddr};
 use crate::error::{ApiError, ApiJson, ApiResult};
-use crate::signin::Origin;
+use crate::signin::{Lane, Origin};
 use crate::state::AppState;
 use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, SaltString};
 use argon2::Argon2;
@@ -300,7 +300,8 @@ pub async fn login(
         None => (None, DUMMY_HASH.clone()),
     };
     let password = req.password;
-    let checked = match state.passwords.submit(move || verify_password(&password, &hash)) {
+    let lane = if origin == Origin::KnownDevice { Lane::KnownDevice } else { Lane::Shared };
+    let checked = match state.passwords.submit(lane, move || verify_password(&password, &hash)) {
         Ok(pending) => pending.await,
         Err(busy) => Err(busy),
     };

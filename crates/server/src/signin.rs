@@ -317,12 +317,26 @@ pub struct PoolBusy;
 
 type Job = Box<dyn FnOnce() + Send>;
 
-/// A fixed set of threads for Argon2 checks, fed through a bounded queue. Dedicated threads
+/// Which queue a password check waits in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lane {
+    /// Everyone: `workers` threads behind the shared queue.
+    Shared,
+    /// Browsers with a known-device cookie for the account: one reserved thread and a small
+    /// queue of their own, so a flood from many addresses cannot keep them waiting.
+    KnownDevice,
+}
+
+/// Waiting places in the known-device lane.
+const KNOWN_DEVICE_QUEUE: usize = 4;
+
+/// A fixed set of threads for Argon2 checks, fed through bounded queues. Dedicated threads
 /// (rather than tokio's blocking pool, which grows to hundreds) also keep the allocator's
-/// per-thread arenas, each of which may keep a freed 19 MiB block, down to `workers`.
+/// per-thread arenas, each of which may keep a freed 19 MiB block, down to `workers + 1`.
 #[derive(Clone)]
 pub struct PasswordPool {
     jobs: mpsc::SyncSender<Job>,
+    known_device_jobs: mpsc::SyncSender<Job>,
     workers: usize,
     queue: usize,
 }
@@ -333,50 +347,62 @@ impl std::fmt::Debug for PasswordPool {
     }
 }
 
+/// Starts `threads` threads that run the jobs arriving on a new channel of `queue` places.
+fn spawn_workers(name: &str, threads: usize, queue: usize) -> std::io::Result<mpsc::SyncSender<Job>> {
+    let (jobs, rx) = mpsc::sync_channel::<Job>(queue);
+    let rx = Arc::new(Mutex::new(rx));
+    for i in 0..threads {
+        let rx = rx.clone();
+        std::thread::Builder::new().name(format!("{name}-{i}")).spawn(move || loop {
+            // The lock is held only while waiting for the next job, not while running it.
+            let job = match rx.lock() {
+                Ok(rx) => rx.recv(),
+                Err(_) => return,
+            };
+            match job {
+                Ok(job) => job(),
+                Err(_) => return,
+            }
+        })?;
+    }
+    Ok(jobs)
+}
+
 impl PasswordPool {
     /// The default size: one worker per core, at most 4 (76 MiB of Argon2 memory at once).
     pub fn default_workers() -> usize {
         std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1).clamp(1, 4)
     }
 
-    /// Starts `workers` threads with room for `queue` waiting checks. The threads end when the
-    /// last clone of the pool is dropped.
+    /// Starts `workers` threads with room for `queue` waiting checks, and the known-device
+    /// lane's one thread. The threads end when the last clone of the pool is dropped.
     pub fn start(workers: usize, queue: usize) -> std::io::Result<PasswordPool> {
         let workers = workers.max(1);
-        let (jobs, rx) = mpsc::sync_channel::<Job>(queue);
-        let rx = Arc::new(Mutex::new(rx));
-        for i in 0..workers {
-            let rx = rx.clone();
-            std::thread::Builder::new().name(format!("curbside-password-{i}")).spawn(move || loop {
-                // The lock is held only while waiting for the next job, not while running it.
-                let job = match rx.lock() {
-                    Ok(rx) => rx.recv(),
-                    Err(_) => return,
-                };
-                match job {
-                    Ok(job) => job(),
-                    Err(_) => return,
-                }
-            })?;
-        }
-        Ok(PasswordPool { jobs, workers, queue })
+        let jobs = spawn_workers("curbside-password", workers, queue)?;
+        let known_device_jobs = spawn_workers("curbside-password-known", 1, KNOWN_DEVICE_QUEUE)?;
+        Ok(PasswordPool { jobs, known_device_jobs, workers, queue })
     }
 
     pub fn workers(&self) -> usize {
         self.workers
     }
 
-    /// Queues `check` for a worker, or refuses at once when the queue is full. The returned
-    /// future resolves with its result.
+    /// Queues `check` in `lane`, or refuses at once when that lane's queue is full. The
+    /// returned future resolves with its result.
     pub fn submit<T: Send + 'static>(
         &self,
+        lane: Lane,
         check: impl FnOnce() -> T + Send + 'static,
     ) -> Result<impl std::future::Future<Output = Result<T, PoolBusy>>, PoolBusy> {
         let (tx, rx) = oneshot::channel();
         let job: Job = Box::new(move || {
             let _ = tx.send(check());
         });
-        self.jobs.try_send(job).map_err(|_| PoolBusy)?;
+        let queue = match lane {
+            Lane::Shared => &self.jobs,
+            Lane::KnownDevice => &self.known_device_jobs,
+        };
+        queue.try_send(job).map_err(|_| PoolBusy)?;
         // A worker that panicked dropped the sender: treat as busy rather than as a crash.
         Ok(async move { rx.await.map_err(|_| PoolBusy) })
     }
@@ -489,14 +515,16 @@ mod tests {
         let (release_tx, release_rx) = std::sync::mpsc::channel::<()>();
         let (started_tx, started_rx) = oneshot::channel();
         let running = pool
-            .submit(move || {
+            .submit(Lane::Shared, move || {
                 let _ = started_tx.send(());
                 let _ = release_rx.recv();
             })
             .expect("a worker is free");
         started_rx.await.expect("the worker started");
-        let queued = pool.submit(|| 1).expect("the queue has a place");
-        assert!(pool.submit(|| 2).is_err(), "worker and queue are full: busy at once");
+        let queued = pool.submit(Lane::Shared, || 1).expect("the queue has a place");
+        assert!(pool.submit(Lane::Shared, || 2).is_err(), "worker and queue are full: busy at once");
+        let known = pool.submit(Lane::KnownDevice, || 3).expect("the known-device lane is apart");
+        assert_eq!(known.await, Ok(3), "and runs while the shared workers are all busy");
         release_tx.send(()).expect("release");
         assert!(running.await.is_ok());
         assert_eq!(queued.await, Ok(1));
