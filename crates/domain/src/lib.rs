@@ -7,6 +7,7 @@ pub mod event;
 pub mod ids;
 pub mod outbox;
 pub mod question;
+pub mod screening;
 pub mod session;
 pub mod staff;
 pub mod text;
@@ -15,7 +16,7 @@ pub use audit::AuditEntry;
 pub use comment::NewComment;
 pub use event::{
     EventAudience, EventBody, PublicAnswer, PublicAnsweredBy, PublicBody, PublicEntry, PublicSession,
-    StoredEvent,
+    QuestionChange, SessionChange, StoredEvent,
 };
 pub use ids::{CommentId, Offset, QuestionId, SessionId, SourceId, UserId};
 pub use outbox::{OutboxItem, OutboxKind, OutboxStatus};
@@ -23,6 +24,7 @@ pub use question::{
     Action, ActionKind, Answer, AnswerRevision, AnsweredBy, Flag, Question, QuestionSource, QuestionState,
     TransitionError,
 };
+pub use screening::{Finding, Screening, Span, SpanKind};
 pub use session::{
     Platform, Session, SessionStatus, SessionStatusError, Slug, SlugError, SourceHealth, SourceSpec,
     SourceState, SourceView,

@@ -202,7 +202,7 @@ pub struct TransitionError {
     pub reason: &'static str,
 }
 
-/// Labels on a question. Screening (later) sets the clinical ones; the platform sets `removed`
+/// Labels on a question. Screening sets the clinical ones (with reasons in `screening.findings`); the platform sets `removed`
 /// and `hidden` when the comment was taken down at its source.
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, utoipa::ToSchema,
@@ -214,6 +214,8 @@ pub enum Flag {
     PersonalAdvice,
     Spam,
     DuplicateCandidate,
+    /// Repeats a common health myth (advisory: a topic for the specialist, never a reason to hide).
+    Myth,
     /// The comment was deleted on the platform.
     Removed,
     /// The comment was hidden on the platform.
@@ -288,6 +290,9 @@ pub struct Question {
     pub updated_at: UnixMillis,
     /// The staff member who made the last change, for "already approved by …".
     pub last_actor: Option<String>,
+    /// What screening found in `original_text` (staff only: spans point at private details).
+    #[serde(default)]
+    pub screening: crate::Screening,
 }
 
 impl Question {
@@ -395,6 +400,7 @@ mod tests {
             created_at: 0,
             updated_at: 0,
             last_actor: None,
+            screening: Default::default(),
         };
         assert!(q.is_active());
         q.flags.insert(Flag::Phi);

@@ -5,7 +5,8 @@ use crate::db::{append_events, NewEvent};
 use crate::questions::question_event;
 use crate::{now_millis, Result, Store};
 use curbside_domain::{
-    CommentId, Question, QuestionId, QuestionSource, QuestionState, SessionId, SourceId, StoredEvent,
+    CommentId, Question, QuestionChange, QuestionId, QuestionSource, QuestionState, SessionId, SourceId,
+    StoredEvent,
 };
 use std::collections::BTreeMap;
 use std::collections::BTreeSet;
@@ -105,8 +106,9 @@ impl Store {
                 created_at: now,
                 updated_at: now,
                 last_actor: None,
+                screening: Default::default(),
             };
-            created.entry(c.session_id).or_default().push(question_event("created", &question));
+            created.entry(c.session_id).or_default().push(question_event(QuestionChange::Created, &question));
         }
         for (source, at) in last_comment {
             sqlx::query("UPDATE sources SET last_comment_at = $1 WHERE id = $2 AND (last_comment_at IS NULL OR last_comment_at < $3)")

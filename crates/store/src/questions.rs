@@ -7,7 +7,7 @@ use crate::sessions::audit;
 use crate::{now_millis, Actor, Result, Store, StoreError};
 use curbside_domain::{
     Action, Answer, AnswerRevision, AnsweredBy, EventBody, Flag, OutboxKind, Platform, PublicBody,
-    PublicEntry, Question, QuestionId, QuestionSource, QuestionState, SessionId, UserId,
+    PublicEntry, Question, QuestionChange, QuestionId, QuestionSource, QuestionState, SessionId, UserId,
 };
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
@@ -39,6 +39,7 @@ fn question_from_row(r: &AnyRow) -> Result<Question> {
         created_at: r.try_get("created_at")?,
         updated_at: r.try_get("updated_at")?,
         last_actor: r.try_get("last_actor")?,
+        screening: Default::default(),
     })
 }
 
@@ -151,16 +152,13 @@ pub(crate) async fn load_question(conn: &mut AnyConnection, id: QuestionId) -> R
 
 /// The event for a changed question: staff get it whole; the public gets the transcript entry
 /// whenever the question has a published answer (so merges into it update the count too).
-pub(crate) fn question_event(change: &str, q: &Question) -> NewEvent {
+pub(crate) fn question_event(change: QuestionChange, q: &Question) -> NewEvent {
     let public = if q.state.is_answered() {
         PublicEntry::of(q).map(|entry| PublicBody::Entry { entry })
     } else {
         None
     };
-    NewEvent {
-        staff: EventBody::Question { change: change.to_owned(), question: Box::new(q.clone()) },
-        public,
-    }
+    NewEvent { staff: EventBody::Question { change, question: Box::new(q.clone()) }, public }
 }
 
 impl Store {
@@ -331,7 +329,8 @@ impl Store {
         let mut after = None;
         for qid in touched {
             let q = load_question(&mut tx, qid).await?;
-            let change = if qid == id { action.kind().as_str() } else { "merged_into" };
+            let change =
+                if qid == id { QuestionChange::from(action.kind()) } else { QuestionChange::MergedInto };
             new_events.push(question_event(change, &q));
             if qid == id {
                 after = Some(q);

@@ -4,8 +4,8 @@
 use crate::db::{append_events, NewEvent};
 use crate::{now_millis, Actor, Result, Store, StoreError};
 use curbside_domain::{
-    EventBody, Offset, PublicBody, PublicSession, Session, SessionId, SessionStatus, Slug, SourceHealth,
-    SourceId, SourceSpec, SourceState, SourceView, UserId,
+    EventBody, Offset, PublicBody, PublicSession, Session, SessionChange, SessionId, SessionStatus, Slug,
+    SourceHealth, SourceId, SourceSpec, SourceState, SourceView, UserId,
 };
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
@@ -195,7 +195,8 @@ impl Store {
             .await?;
         let mut session = load_session(&mut tx, session_id).await?;
         let events =
-            append_events(&mut tx, session_id, now, vec![session_event("created", &session)]).await?;
+            append_events(&mut tx, session_id, now, vec![session_event(SessionChange::Created, &session)])
+                .await?;
         session.last_offset = events.last().map(|e| e.offset).unwrap_or(session.last_offset);
         self.commit(tx, events).await?;
         Ok(session)
@@ -267,7 +268,8 @@ impl Store {
         )
         .await?;
         let mut session = load_session(&mut tx, id).await?;
-        let events = append_events(&mut tx, id, now, vec![session_event("status", &session)]).await?;
+        let events =
+            append_events(&mut tx, id, now, vec![session_event(SessionChange::Status, &session)]).await?;
         session.last_offset = events.last().map(|e| e.offset).unwrap_or(session.last_offset);
         self.commit(tx, events).await?;
         Ok(session)
@@ -275,9 +277,9 @@ impl Store {
 }
 
 /// The event for a changed session: staff get it whole, the public its public projection.
-pub(crate) fn session_event(change: &str, session: &Session) -> NewEvent {
+pub(crate) fn session_event(change: SessionChange, session: &Session) -> NewEvent {
     NewEvent {
-        staff: EventBody::Session { change: change.to_owned(), session: Box::new(session.clone()) },
+        staff: EventBody::Session { change, session: Box::new(session.clone()) },
         public: Some(PublicBody::Session { session: PublicSession::from(session) }),
     }
 }

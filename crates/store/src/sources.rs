@@ -6,7 +6,8 @@ use crate::questions::{load_question, question_event};
 use crate::sessions::{audit, load_session, session_event, spec_from_row};
 use crate::{now_millis, Actor, Result, Store, StoreError};
 use curbside_domain::{
-    Flag, Platform, QuestionId, QuestionState, SessionId, SessionStatus, SourceId, SourceSpec, SourceState,
+    Flag, Platform, QuestionChange, QuestionId, QuestionState, SessionId, SessionStatus, SourceId,
+    SourceSpec, SourceState,
 };
 use sqlx::any::AnyRow;
 use sqlx::Row;
@@ -61,12 +62,12 @@ pub enum SourceChange {
 }
 
 impl SourceChange {
-    fn name(&self) -> &'static str {
+    fn change(&self) -> QuestionChange {
         match self {
-            SourceChange::Edited { .. } => "comment_edited",
-            SourceChange::Removed => "removed_at_source",
-            SourceChange::Hidden => "hidden_at_source",
-            SourceChange::Unhidden => "unhidden_at_source",
+            SourceChange::Edited { .. } => QuestionChange::CommentEdited,
+            SourceChange::Removed => QuestionChange::RemovedAtSource,
+            SourceChange::Hidden => QuestionChange::HiddenAtSource,
+            SourceChange::Unhidden => QuestionChange::UnhiddenAtSource,
         }
     }
 }
@@ -198,7 +199,13 @@ impl Store {
         let mut events = Vec::new();
         if before != state.as_str() {
             let s = load_session(&mut tx, session).await?;
-            events = append_events(&mut tx, session, now, vec![session_event("source_health", &s)]).await?;
+            events = append_events(
+                &mut tx,
+                session,
+                now,
+                vec![session_event(curbside_domain::SessionChange::SourceHealth, &s)],
+            )
+            .await?;
         }
         self.commit(tx, events).await?;
         Ok(())
@@ -274,7 +281,7 @@ impl Store {
         audit(
             &mut tx,
             &Actor::system(platform.as_str()),
-            &format!("comment.{}", change.name()),
+            &format!("comment.{}", change.change().as_str()),
             Some(q.session_id),
             Some(question),
             serde_json::json!({"comment_id": comment_id}),
@@ -282,7 +289,7 @@ impl Store {
         .await?;
         let q = load_question(&mut tx, question).await?;
         let events =
-            append_events(&mut tx, q.session_id, now, vec![question_event(change.name(), &q)]).await?;
+            append_events(&mut tx, q.session_id, now, vec![question_event(change.change(), &q)]).await?;
         self.commit(tx, events).await?;
         Ok(true)
     }
