@@ -7,8 +7,7 @@ use regex::Regex;
 use std::sync::LazyLock;
 
 fn re(p: &str) -> Regex {
-    #[allow(clippy::expect_used)]
-    Regex::new(p).expect("built-in pattern compiles")
+    crate::text::pattern(p)
 }
 
 /// The kind of individual request: it picks the general rewording.
@@ -39,7 +38,7 @@ static RESULTS: LazyLock<Regex> = LazyLock::new(|| {
 });
 static SYMPTOMS: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"(?:i|he|she|my\s+\w+)\s+(?:have|has|had|been\s+having|keeps?\s+getting|get|gets)\s+(?:\w+\s+){0,4}(?:for|since)\s+(?:\d+|a|two|three|few|several)\s+(?:days?|weeks?|months?)|should\s+(?:i|we|he|she)\s+(?:go\s+to|see|call|get|be\s+worried|worry)|do\s+i\s+(?:need|have)\s+(?:to|a)|am\s+i\s+(?:at\s+risk|having|ok(?:ay)?)|is\s+(?:it|this)\s+(?:serious|something\s+to\s+worry)|(?:tengo|tiene)\s+(?:\w+\s+){0,4}desde\s+hace|debo\s+(?:ir|ver|preocuparme|llamar)|deberia\s+(?:ir|ver|preocuparme)|es\s+grave|me\s+debo\s+preocupar",
+        r"(?:i|he|she|my\s+\w+)\s+(?:have|has|had|been\s+having|keeps?\s+getting|get|gets)\s+(?:\w+\s+){0,4}(?:for|since)\s+(?:\d+|a|two|three|few|several)\s+(?:days?|weeks?|months?)|should\s+(?:i|we|he|she)\s+(?:go\s+to|see|call|get|be\s+worried|worry)|do\s+i\s+(?:need|have)\s+(?:to|a)|am\s+i\s+(?:at\s+risk|having|ok(?:ay)?)|is\s+(?:it|this)\s+(?:serious|something\s+to\s+worry)|(?:tengo|tiene)\s+(?:\w+\s+){0,4}desde\s+hace|debo\s+(?:ir|ver|preocuparme|llamar)|deberia\s+(?:ir|ver|preocuparme)|es\s+grave|me\s+debo\s+preocupar|is\s+it\s+safe\s+for\s+(?:me|him|her|my)|what\s+should\s+(?:we|i)\s+do|que\s+(?:hacemos|hago|debo\s+hacer)|soy\s+diabetic|am\s+i\s+diabetic",
     )
 });
 static INDIVIDUAL: LazyLock<Regex> = LazyLock::new(|| {

@@ -5,10 +5,9 @@
 
 use crate::text::{fold, words};
 use curbside_domain::QuestionId;
-use std::collections::HashSet;
 
 /// The score from which a question is suggested as a duplicate.
-pub const SIMILAR: f64 = 0.5;
+pub const SIMILAR: f64 = 0.6;
 
 const STOP: &[&str] = &[
     "a", "an", "the", "and", "or", "but", "is", "are", "was", "were", "be", "been", "do", "does", "did", "i",
@@ -18,7 +17,8 @@ const STOP: &[&str] = &[
     "hello", "hey", "thanks", "thank", "dr", "doctor", "doc", "q", "question", "have", "has", "get", "u",
     "ur", "el", "la", "los", "las", "de", "del", "que", "y", "o", "en", "es", "un", "una", "mi", "me", "se",
     "lo", "le", "por", "para", "con", "al", "como", "hay", "si", "su", "doctora", "hola", "gracias",
-    "pregunta", "puede", "pueden",
+    "pregunta", "puede", "pueden", "what's", "whats", "exactly", "actually", "cual", "cuales", "cuanto",
+    "cuanta",
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -31,8 +31,43 @@ pub struct DuplicateHit {
 struct Entry {
     id: QuestionId,
     exact: String,
-    tokens: HashSet<String>,
-    grams: HashSet<[char; 3]>,
+    /// Hashes of the kept words and of their character trigrams, sorted and deduplicated, so
+    /// comparing two entries is a linear merge (no hashing per comparison).
+    tokens: Vec<u64>,
+    grams: Vec<u64>,
+}
+
+/// FNV-1a: small, fast and stable; collisions only blur a similarity score slightly.
+fn fnv(chars: impl Iterator<Item = char>) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for c in chars {
+        h ^= c as u64;
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    h
+}
+
+fn sorted_unique(mut v: Vec<u64>) -> Vec<u64> {
+    v.sort_unstable();
+    v.dedup();
+    v
+}
+
+/// The size of the intersection of two sorted, deduplicated lists.
+fn common(a: &[u64], b: &[u64]) -> usize {
+    let (mut i, mut j, mut n) = (0, 0, 0);
+    while i < a.len() && j < b.len() {
+        match a[i].cmp(&b[j]) {
+            std::cmp::Ordering::Less => i += 1,
+            std::cmp::Ordering::Greater => j += 1,
+            std::cmp::Ordering::Equal => {
+                n += 1;
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    n
 }
 
 /// Earlier questions of a session, fingerprinted once, to compare each new comment against.
@@ -64,18 +99,19 @@ fn fingerprint(id: QuestionId, text: &str) -> Entry {
     let exact = all.join(" ");
     let kept: Vec<String> = all.iter().filter(|w| !STOP.contains(w)).map(|w| stem(w)).collect();
     let joined: Vec<char> = kept.join(" ").chars().collect();
-    let grams = joined.windows(3).map(|w| [w[0], w[1], w[2]]).collect();
-    Entry { id, exact, tokens: kept.into_iter().collect(), grams }
+    let grams = sorted_unique(joined.windows(3).map(|w| fnv(w.iter().copied())).collect());
+    let tokens = sorted_unique(kept.iter().map(|w| fnv(w.chars())).collect());
+    Entry { id, exact, tokens, grams }
 }
 
 fn score(a: &Entry, b: &Entry) -> f64 {
     if a.tokens.is_empty() || b.tokens.is_empty() {
         return 0.0;
     }
-    let inter = a.tokens.intersection(&b.tokens).count() as f64;
+    let inter = common(&a.tokens, &b.tokens) as f64;
     let union = (a.tokens.len() + b.tokens.len()) as f64 - inter;
     let jaccard = inter / union;
-    let g_inter = a.grams.intersection(&b.grams).count() as f64;
+    let g_inter = common(&a.grams, &b.grams) as f64;
     let g_total = (a.grams.len() + b.grams.len()) as f64;
     let dice = if g_total == 0.0 { 0.0 } else { 2.0 * g_inter / g_total };
     (jaccard + dice) / 2.0

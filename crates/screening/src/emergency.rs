@@ -23,8 +23,7 @@ struct Sign {
 }
 
 fn re(p: &str) -> Regex {
-    #[allow(clippy::expect_used)]
-    Regex::new(p).expect("built-in pattern compiles")
+    crate::text::pattern(p)
 }
 
 static SIGNS: LazyLock<Vec<Sign>> = LazyLock::new(|| {
@@ -32,12 +31,12 @@ static SIGNS: LazyLock<Vec<Sign>> = LazyLock::new(|| {
     vec![
         sign(
             "chest pain",
-            r"\b(?:chest|chst|chect)\s*(?:pains?|pian|hurts?|hurting|pressure|tightness|is\s+(?:tight|heavy|hurting|killing))|(?:pain|pressure|tightness|squeezing|heaviness|crushing|elephant)\s+(?:in|on)\s+(?:my|his|her|the)\s+chest|crushing\s+(?:pain|chest)|\bdolor\s+(?:de|en\s+el|del)\s+pecho|duele\s+(?:mucho\s+)?el\s+pecho|opresion\s+(?:en\s+el|del)\s+pecho|presion\s+en\s+el\s+pecho|pecho\s+apretado|infarto|heart\s*attack|hart\s+attack|ataque\s+(?:al|de)\s+corazon",
+            r"\b(?:chest|chst|chect)\s*(?:pains?|pian|hurts?|hurting|pressure|tightness|is\s+(?:tight|heavy|hurting|killing))|(?:pain|pressure|tightness|squeezing|heaviness|crushing|elephant)\s+(?:in|on)\s+(?:my|his|her|the)\s+chest|crushing\s+(?:pain|chest)|chest\s+feels\s+(?:like|tight|heavy|crushed)|elephant\s+(?:sitting\s+|standing\s+)?on\s+(?:my|his|her|the)\s+chest|\bdolor\s+(?:de|en\s+el|del)\s+pecho|duele\s+(?:mucho\s+)?el\s+pecho|opresion\s+(?:en\s+el|del)\s+pecho|presion\s+en\s+el\s+pecho|pecho\s+apretado|infarto|heart\s*attack|hart\s+attack|ataque\s+(?:al|de)\s+corazon",
             false,
         ),
         sign(
             "stroke signs",
-            r"\bstroke\b|\bstrok\b|face\s+(?:is\s+)?(?:drooping|droopy|droops|dropping|dropped|numb)|(?:drooping|droopy)\s+(?:face|mouth|smile)|one\s+side\s+of\s+(?:his|her|my|the)\s+(?:face|body)|slurr?(?:ed|ing)\s+(?:speech|words|his|her|my)|slurr?ing|(?:can'?t|cannot|can\s+not|unable\s+to)\s+(?:move|lift|feel)\s+(?:his|her|my)\s+(?:left|right)?\s*(?:arm|leg|side|hand)|sudden(?:ly)?\s+(?:can'?t|cannot)\s+(?:see|talk|speak)|derrame|embolia|\bacv\b|cara\s+(?:torcida|caida|chueca|dormida)|boca\s+(?:torcida|chueca)|no\s+puede\s+(?:hablar|mover\s+(?:el|la|su)\s+(?:brazo|pierna|lado))|habla\s+(?:arrastrada|rara|trabada)|arrastra\s+las\s+palabras",
+            r"\bstroke\b|\bstrok\b|face\s+(?:is\s+)?(?:drooping|droopy|droops|dropping|dropped|numb)|(?:drooping|droopy)\s+(?:face|mouth|smile)|one\s+side\s+of\s+(?:his|her|my|the)\s+(?:face|body)|slurr?(?:ed|ing)\s+(?:speech|words|his|her|my)|slurr?ing|face\s+(?:went|is|going|got|feels)\s+numb|can'?t\s+(?:talk|speak)\s+(?:right|properly|clearly|straight|normal)|arrastr\w*\s+las\s+palabras|(?:can'?t|cannot|can\s+not|unable\s+to)\s+(?:move|lift|feel)\s+(?:his|her|my)\s+(?:left|right)?\s*(?:arm|leg|side|hand)|sudden(?:ly)?\s+(?:can'?t|cannot)\s+(?:see|talk|speak)|derrame|embolia|\bacv\b|cara\s+(?:torcida|caida|chueca|dormida)|boca\s+(?:torcida|chueca)|no\s+puede\s+(?:hablar|mover\s+(?:el|la|su)\s+(?:brazo|pierna|lado))|habla\s+(?:arrastrada|rara|trabada)|arrastra\s+las\s+palabras",
             false,
         ),
         sign(
@@ -57,7 +56,7 @@ static SIGNS: LazyLock<Vec<Sign>> = LazyLock::new(|| {
         ),
         sign(
             "unresponsive or collapsed",
-            r"(?:won'?t|wont|will\s+not|not|isn'?t|can'?t|cant)\s+wak(?:e|ing)\s*(?:him|her|them)?\s*up|unresponsive|not\s+responding|passed\s+out\s+and|collapsed|fainted\s+and\s+(?:won'?t|isn'?t)|isn'?t\s+breathing|not\s+breathing|no\s+(?:despierta|reacciona|responde)|se\s+desmayo\s+y|no\s+respira|se\s+desplomo|inconsciente",
+            r"(?:won'?t|wont|will\s+not|not|isn'?t|can'?t|cant)\s+wak(?:e|ing)\s*(?:him|her|them)?\s*up|unresponsive|(?:not|isn'?t|won'?t|wont|stopped)\s+respond(?:ing)?|feel\s+like\s+(?:i'?m\s+)?(?:passing\s+out|going\s+to\s+pass\s+out|fainting)|about\s+to\s+pass\s+out|heart\s+(?:is\s+)?(?:racing|pounding)\s+(?:at\s+)?(?:\d{3}|so\s+fast)|passed\s+out\s+and|collapsed|fainted\s+and\s+(?:won'?t|isn'?t)|isn'?t\s+breathing|not\s+breathing|no\s+(?:despierta|reacciona|responde)|se\s+desmayo\s+y|no\s+respira|se\s+desplomo|inconsciente",
             false,
         ),
         sign(
@@ -87,7 +86,7 @@ static SIGNS: LazyLock<Vec<Sign>> = LazyLock::new(|| {
         ),
         sign(
             "suicidal intent",
-            r"kill\s+(?:my\s*self|myself|mysef|meself|my\s+self)|\bkms\b|end\s+(?:my|it)\s+(?:life|all)|end\s+it\s+(?:all|tonight|today)|take\s+my\s+(?:own\s+)?life|(?:want|wanna|going|gonna|plan|planning)\s+(?:to\s+)?(?:die|be\s+dead|disappear\s+forever|not\s+wake\s+up)|suicid(?:al|e)\s+(?:thoughts|again|right\s+now|tonight)|(?:i'?m|im|i\s+am|feeling|feel|been)\s+(?:so\s+|really\s+|very\s+)?suicidal|don'?t\s+want\s+to\s+(?:live|be\s+alive|be\s+here|wake\s+up)|dont\s+want\s+to\s+(?:live|be\s+alive)|no\s+reason\s+to\s+live|better\s+off\s+(?:dead|without\s+me)|(?:say|saying|said)\s+goodbye\s+(?:to\s+everyone|forever)|(?:going\s+to|gonna|wants?\s+to|threatening\s+to)\s+kill\s+(?:himself|herself|themselves)|quitarme\s+la\s+vida|quitarse\s+la\s+vida|suicidar(?:me|se)|matarme|me\s+quiero\s+(?:morir|matar)|quiero\s+(?:morirme|morir|matarme|desaparecer)|no\s+quiero\s+(?:vivir|seguir\s+viviendo|despertar)|acabar\s+con\s+(?:todo|mi\s+vida)|se\s+quiere\s+(?:matar|morir|suicidar)|mejor\s+(?:muerto|muerta)|despedirme\s+de\s+todos",
+            r"kill\s+(?:my\s*self|myself|mysef|meself|my\s+self)|\bkms\b|end\s+(?:my|it)\s+(?:life|all)|end\s+it\s+(?:all|tonight|today)|take\s+my\s+(?:own\s+)?life|(?:want|wanna|going|gonna|plan|planning)\s+(?:to\s+)?(?:die|be\s+dead|disappear\s+forever|not\s+wake\s+up)|suicid(?:al|e)\s+(?:thoughts|again|right\s+now|tonight)|(?:i'?m|im|i\s+am|feeling|feel|been)\s+(?:so\s+|really\s+|very\s+)?suicidal|don'?t\s+want\s+to\s+(?:live|be\s+alive|be\s+here|wake\s+up)|dont\s+want\s+to\s+(?:live|be\s+alive)|no\s+reason\s+to\s+live|better\s+off\s+(?:dead|without\s+me)|(?:say|saying|said)\s+goodbye\s+(?:to\s+everyone|forever)|(?:going\s+to|gonna|wants?\s+to|threatening\s+to)\s+kill\s+(?:himself|herself|themselves)|quitarme\s+la\s+vida|quitarse\s+la\s+vida|suicidar(?:me|se)|matarme|me\s+quiero\s+(?:morir|matar)|quiero\s+(?:morirme|morir|matarme|desaparecer)|no\s+quiero\s+(?:vivir|seguir\s+viviendo|despertar)|acabar\s+con\s+(?:todo|mi\s+vida)|se\s+quiere\s+(?:matar|morir|suicidar)|mejor\s+(?:muerto|muerta)|despedirme\s+de\s+todos|(?:going\s+to|gonna|will|i'?ll)\s+take\s+(?:them\s+)?all|pills\s+(?:ready|saved\s+up|lined\s+up)|(?:nobody|no\s+one|noone)\s+would\s+(?:care|miss\s+me|notice)\s+if\s+i|goodbye\s+everyone|i'?m\s+done\s+with\s+(?:life|everything|living)|jump(?:ing)?\s+off\s+(?:the|a|this)\s+(?:bridge|roof|building|overpass)|thinking\s+(?:about|of)\s+(?:ending\s+it|killing\s+myself|dying)|me\s+las\s+voy\s+a\s+tomar|voy\s+a\s+tomar(?:me)?\s+todas|a\s+nadie\s+le\s+importaria\s+si|tirarme\s+(?:del|de\s+un|de\s+la)|aventarme",
             true,
         ),
         sign(
@@ -102,14 +101,14 @@ static SIGNS: LazyLock<Vec<Sign>> = LazyLock::new(|| {
 /// them, the past, hypotheticals, prevention.
 static TOPIC: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"what\s+(?:are|r)\s+(?:the\s+)?(?:signs|symptoms|warning|early)|(?:signs|symptoms)\s+of|how\s+(?:do\s+(?:you|i|we)|can\s+(?:you|i))\s+(?:know|tell|recognize|spot|prevent|help|talk|support|reduce|lower)|how\s+to\s+(?:tell|know|recognize|spot|prevent|help|talk|support|respond|reduce)|i\s+(?:read|heard|saw|learned)|read\s+(?:that|an|a)|(?:can|does|do|could|is)\s+(?:\w+\s+){0,3}(?:cause|be\s+a\s+sign|lead\s+to|mean|increase|raise)|risk\s+(?:of|factors?|for)|what\s+(?:causes|happens|should\s+(?:you|i|we)\s+do\s+if)|what\s+to\s+do\s+(?:if|when)|(?:last|this\s+past)\s+(?:year|month|summer|winter|spring|fall)|\b(?:years|months|weeks)\s+ago|\bin\s+(?:19|20)\d{2}|had\s+a\s+(?:stroke|heart\s+attack|seizure)|(?:survivor|survived|recovering|recovery|rehab|after\s+(?:a|his|her|my)\s+(?:stroke|heart\s+attack))|prevention|awareness|hypothetically|\bif\s+someone|\bwhen\s+someone|\bfor\s+someone\s+who|\bsomeone\s+(?:who|having)|difference\s+between|is\s+it\s+(?:true|normal)|movie|show|book|song|game|joke|cuales\s+son\s+los\s+(?:sintomas|signos)|(?:sintomas|signos|senales)\s+de|como\s+(?:se\s+sabe|saber|reconocer|prevenir|ayudar|hablar)|lei\s+que|escuche\s+que|vi\s+que|puede\s+(?:causar|ser)|que\s+causa|el\s+ano\s+pasado|hace\s+(?:\d+\s+)?(?:anos|meses|semanas)|tuvo\s+un\s+(?:derrame|infarto)|despues\s+de\s+(?:un|su)\s+(?:derrame|infarto)|prevencion|si\s+alguien|que\s+hacer\s+(?:si|cuando)",
+        r"what\s+(?:are|r)\s+(?:\w+\s+){0,3}(?:signs|symptoms|warning|early)|\blol\b|\blmao\b|jaja|haha|😂|🤣|\bprevent|\brisk\b|previen|prevenir|riesgo|recuperacion|recovery|survivor|sobreviviente|sobrevivi|\bnormal\b|when\s+should\s+(?:you|i|we|someone|a\s+person)|cuando\s+(?:hay\s+que|se\s+debe|debo)|in\s+the\s+(?:\d0s|nineties|eighties|seventies)|best\s+way|(?:signs|symptoms)\s+of|how\s+(?:do\s+(?:you|i|we)|can\s+(?:you|i))\s+(?:know|tell|recognize|spot|prevent|help|talk|support|reduce|lower)|how\s+to\s+(?:tell|know|recognize|spot|prevent|help|talk|support|respond|reduce)|i\s+(?:read|heard|saw|learned)|read\s+(?:that|an|a)|(?:can|does|do|could|is)\s+(?:\w+\s+){0,3}(?:cause|be\s+a\s+sign|lead\s+to|mean|increase|raise)|risk\s+(?:of|factors?|for)|what\s+(?:causes|happens|should\s+(?:you|i|we)\s+do\s+if)|what\s+to\s+do\s+(?:if|when)|(?:last|this\s+past)\s+(?:year|month|summer|winter|spring|fall)|\b(?:years|months|weeks)\s+ago|\bin\s+(?:19|20)\d{2}|had\s+a\s+(?:stroke|heart\s+attack|seizure)|(?:survivor|survived|recovering|recovery|rehab|after\s+(?:a|his|her|my)\s+(?:stroke|heart\s+attack))|prevention|awareness|hypothetically|\bif\s+someone|\bwhen\s+someone|\bfor\s+someone\s+who|\bsomeone\s+(?:who|having)|difference\s+between|is\s+it\s+(?:true|normal)|movie|show|book|song|game|joke|cuales\s+son\s+los\s+(?:sintomas|signos)|(?:sintomas|signos|senales)\s+de|como\s+(?:se\s+sabe|saber|reconocer|prevenir|ayudar|hablar)|lei\s+que|escuche\s+que|vi\s+que|puede\s+(?:causar|ser)|que\s+causa|el\s+ano\s+pasado|hace\s+(?:\d+\s+)?(?:anos|meses|semanas)|tuvo\s+un\s+(?:derrame|infarto)|despues\s+de\s+(?:un|su)\s+(?:derrame|infarto)|prevencion|si\s+alguien|que\s+hacer\s+(?:si|cuando)",
     )
 });
 
 /// Happening now: "right now", "currently", "tonight", "help", present tense first person.
 static NOW: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"right\s+now|rn\b|\bnow\b|currently|at\s+the\s+moment|tonight|this\s+(?:morning|afternoon|evening)|today|for\s+the\s+(?:last|past)\s+(?:\d+|few|couple)\s+(?:min|minutes|hours|hrs)|\bhelp\b|please|pls|plz|asap|what\s+do\s+i\s+do|what\s+should\s+i\s+do|should\s+i\s+call|911|ahora|ahorita|en\s+este\s+momento|ayuda|auxilio|urgente|que\s+hago|esta\s+noche|hoy|por\s+favor|porfa",
+        r"right\s+now|rn\b|\bnow\b|currently|at\s+the\s+moment|tonight|this\s+(?:morning|afternoon|evening)|today|for\s+the\s+(?:last|past)\s+(?:\d+|few|couple)\s+(?:min|minutes|hours|hrs)|\bhelp\b|asap|what\s+do\s+i\s+do|what\s+should\s+i\s+do|should\s+i\s+call|ahora|ahorita|en\s+este\s+momento|ayuda|auxilio|urgente|que\s+hago|esta\s+noche|hoy",
     )
 });
 

@@ -12,10 +12,8 @@ use regex::{Captures, Regex};
 use std::collections::HashSet;
 use std::sync::LazyLock;
 
-fn re(pattern: &str) -> Regex {
-    // The patterns are constants of this file, checked by the unit tests below.
-    #[allow(clippy::expect_used)]
-    Regex::new(pattern).expect("built-in pattern compiles")
+fn re(p: &str) -> Regex {
+    crate::text::pattern(p)
 }
 
 static EMAIL: LazyLock<Regex> = LazyLock::new(|| {
@@ -65,6 +63,10 @@ static ADDRESS_ES: LazyLock<Regex> = LazyLock::new(|| {
         r"(?i)\b(?:calle|c/|avenida|avda\.?|av\.|carrera|cra\.?|paseo|plaza|camino|colonia|col\.|calzada|privada)\s+(?:[\p{L}.]+\s+){0,4}?(?:n[º°o]\.?\s*|#\s*|num\.?\s*|n[uú]mero\s*)?\d{1,5}\b(?:\s*,?\s*(?:piso|depto|dpto|apto|int\.?|interior)\s*\w+)?",
     )
 });
+/// "camino 10000 pasos" (I walk 10,000 steps) is not an address.
+static UNIT_AFTER: LazyLock<Regex> = LazyLock::new(|| {
+    re(r"(?i)^\s*(?:pasos|metros|km|kil[oó]metros|minutos|min|horas|veces|steps|miles|mg|cuadras)\b")
+});
 static ZIP_OR_ROOM: LazyLock<Regex> = LazyLock::new(|| {
     re(
         r"(?i)\b(?:zip(?:\s*code)?|zipcode|c\.p\.|cp|c[oó]digo\s+postal)\s*:?\s*\d{5}(?:-\d{4})?\b|\b(?:room|rm|habitaci[oó]n|cuarto|cama|bed)\s*#?\s*\d{1,4}[a-z]?\b",
@@ -74,7 +76,7 @@ static ZIP_OR_ROOM: LazyLock<Regex> = LazyLock::new(|| {
 const RELATIONS: &str = r"son|daughter|husband|wife|hubby|mom|mum|mother|mama|mommy|dad|father|papa|daddy|brother|sister|bro|sis|grandma|grandpa|granny|grandmother|grandfather|grandson|granddaughter|baby|kid|child|boy|girl|boyfriend|girlfriend|bf|gf|partner|fiance|fiancee|friend|bestie|aunt|auntie|uncle|nephew|niece|cousin|neighbor|neighbour|coworker|stepson|stepdaughter|twins|hijo|hija|hijito|hijita|esposo|esposa|marido|mujer|mama|mamá|madre|papá|padre|hermano|hermana|abuela|abuelo|abuelita|abuelito|nieto|nieta|bebé|bebe|niño|niña|novio|novia|pareja|amigo|amiga|tío|tía|tio|tia|primo|prima|sobrino|sobrina|vecino|vecina|suegra|suegro|cuñado|cuñada";
 static NAME_TRIGGER: LazyLock<Regex> = LazyLock::new(|| {
     re(&format!(
-        r"(?i)(?:\bmy\s+name\s+is|\bmy\s+names?'?s?|\bname'?s|\bi'?m|\bi\s+am|\bim|\bme\s+llamo|\bmi\s+nombre\s+es|\bsoy|\bse\s+llama|\bnamed|\bcalled|\bllamad[oa]|^\s*(?:hi|hello|hey|hola|buenas)?[,!\s]*this\s+is|\bit'?s|\bes|(?:\bmy|\bour|\bmi|\bmis|\bnuestr[oa])\s+(?:(?:little|lil|oldest|youngest|older|younger|big|baby|teenage|teen|step|\d{{1,2}}\s*(?:yo|y/o|yr|year|years|month|mo)(?:\s*-?\s*old)?|\d{{1,2}}-year-old|peque(?:ñ|n)[oa]|mayor|menor|querid[oa])\s+)?(?:{RELATIONS})(?:'s)?)[\s,:]+"
+        r"(?i)(?:\bmy\s+name\s+is|\bmy\s+names?'?s?|\bname'?s|\bi'?m|\bi\s+am|\bim|\bme\s+llamo|\bmi\s+nombre\s+es|\bsoy|\bse\s+llama|\bnamed|\bcalled|\bllamad[oa]|^\s*(?:hi|hello|hey|hola|buenas)?[,!\s]*this\s+is|\bit'?s|\bes|\bquestion\s+from|\bq\s+from|\bpregunta\s+de|(?:\bmy|\bour|\bmi|\bmis|\bnuestr[oa])\s+(?:(?:little|lil|oldest|youngest|older|younger|big|baby|teenage|teen|step|\d{{1,2}}\s*(?:yo|y/o|yr|year|years|month|mo)(?:\s*-?\s*old)?|\d{{1,2}}-year-old|peque(?:ñ|n)[oa]|mayor|menor|querid[oa])\s+)?(?:{RELATIONS})(?:'s)?)[\s,:]+"
     ))
 });
 static NAME_TOKEN: LazyLock<Regex> =
@@ -154,7 +156,9 @@ pub fn detect(text: &str) -> Vec<Span> {
         }
     }
     for m in ADDRESS_ES.find_iter(text).chain(ZIP_OR_ROOM.find_iter(text)) {
-        push(5, m.start(), m.end(), SpanKind::Address);
+        if !UNIT_AFTER.is_match(&text[m.end()..]) {
+            push(5, m.start(), m.end(), SpanKind::Address);
+        }
     }
     for c in MENTION.captures_iter(text) {
         if let Some(m) = c.get(1) {
@@ -238,8 +242,9 @@ fn plausible_street(m: &str) -> bool {
     !body.iter().any(|w| NOT_IN_STREET.contains(&w.trim_matches(|c: char| !c.is_alphanumeric())))
 }
 
-/// Names after a trigger ("my name is", "I'm", "my son", "mi hija", "se llama") and in sign-offs
-/// ("thanks, Maria"). Clinicians' names ("Dr. Smith") are not the commenter's private information.
+/// Names after a trigger ("my name is", "I'm", "my son", "mi hija", "se llama"), before "here"
+/// at the start ("Jaxon here, …") and in sign-offs ("thanks, Maria"). Clinicians' names
+/// ("Dr. Smith") are not the commenter's private information.
 fn names(text: &str) -> Vec<(usize, usize)> {
     let all_caps = text.chars().filter(|c| c.is_alphabetic()).all(|c| !c.is_lowercase());
     let mut out = Vec::new();
@@ -248,31 +253,35 @@ fn names(text: &str) -> Vec<(usize, usize)> {
         let Some(tok) = NAME_TOKEN.find(rest) else { continue };
         let candidate = tok.as_str().trim_end();
         let first = candidate.split_whitespace().next().unwrap_or_default();
-        if !is_name(first, all_caps) {
+        let trigger = crate::text::fold(m.as_str().trim());
+        let relation = RELATION_WORD.is_match(&trigger) || INTRO_WORD.is_match(&trigger);
+        if LISTED_ONLY.contains(&trigger.as_str()) && !FIRST_NAMES.contains(&crate::text::fold(first)) {
             continue;
         }
-        let trigger = m.as_str().trim().to_lowercase();
-        // "es", "it's", "called" and "I'm" are common words: only names on the list count there,
-        // or a capitalised word for "I'm".
-        let weak = matches!(trigger.as_str(), "es" | "it's" | "its" | "called" | "im" | "i'm" | "i am");
-        if weak && !FIRST_NAMES.contains(&crate::text::fold(first)) {
-            let capital = first.chars().next().is_some_and(char::is_uppercase);
-            if !(capital && trigger.contains('i') && !trigger.contains("it")) || all_caps {
-                continue;
-            }
+        let after = &rest[tok.start() + first.len()..];
+        if !name_after_trigger(first, after, relation, all_caps) {
+            continue;
         }
-        // Keep a surname only if it is a name too (not "Jake Has").
+        // Keep a surname only if it looks like one (not "Jake Has").
         let mut len = first.len();
         if let Some(second) = candidate.split_whitespace().nth(1) {
             let bare = second.trim_end_matches('.');
             if bare.chars().next().is_some_and(char::is_uppercase)
                 && !NOT_NAMES.contains(&crate::text::fold(bare))
+                && !all_caps
             {
                 len = candidate.len();
             }
         }
         let start = m.end() + tok.start();
         out.push((start, start + len));
+    }
+    if let Some(c) = HERE.captures(text) {
+        if let Some(m) = c.get(1) {
+            if is_name(m.as_str(), all_caps) {
+                out.push((m.start(), m.end()));
+            }
+        }
     }
     if let Some(c) = SIGNATURE.captures(text) {
         if let Some(m) = c.get(1) {
@@ -283,6 +292,44 @@ fn names(text: &str) -> Vec<(usize, usize)> {
         }
     }
     out
+}
+
+static RELATION_WORD: LazyLock<Regex> = LazyLock::new(|| re(&format!(r"\b(?:{RELATIONS})\b")));
+/// Triggers after which any uncommon word is a name ("my name is Rowan").
+static INTRO_WORD: LazyLock<Regex> = LazyLock::new(|| re(r"name|nombre|llamo|llama|llamad|named"));
+/// Triggers that are everyday words: only a listed first name counts after them.
+const LISTED_ONLY: &[&str] = &["es", "it's", "its", "called"];
+static HERE: LazyLock<Regex> = LazyLock::new(|| re(r"^\s*(\p{L}[\p{L}'\-]+)\s+(?:here|aqui|aquí)\b"));
+/// What may follow a self-introduction: "I'm Maria, …", "im keisha and …", "soy Ana y …".
+static INTRO_END: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"(?i)^(?:\s*[,.!:;(]|\s+(?:and|y|from|de|here|aqui|aquí|i|yo|a|an|una|un|mom|mama|mamá|mi|my|me)\b|\s*$)",
+    )
+});
+
+/// Whether `word` after a trigger is a name. After a relation ("my son Jake") any word that is
+/// not a common word counts; after "I'm" / "soy" only a listed first name, or a word followed
+/// by what ends an introduction ("I'm Tasha, …" but not "I'm Catholic can I …").
+fn name_after_trigger(word: &str, after: &str, relation: bool, all_caps: bool) -> bool {
+    let folded = crate::text::fold(word);
+    if folded.chars().count() < 2 || NOT_NAMES.contains(&folded) || folded.chars().any(|c| c.is_ascii_digit())
+    {
+        return false;
+    }
+    if FIRST_NAMES.contains(&folded) {
+        return true;
+    }
+    if relation {
+        return is_name(word, false) || all_caps && folded.chars().count() >= 3;
+    }
+    const ADJECTIVE_ENDINGS: &[&str] = &[
+        "ing", "ed", "ly", "ic", "al", "ous", "ive", "ful", "ble", "ado", "ada", "ido", "ida", "oso", "osa",
+        "ico", "ica", "ante", "ente", "ista", "ian", "ese", "ish",
+    ];
+    if ADJECTIVE_ENDINGS.iter().any(|e| folded.ends_with(e)) || all_caps {
+        return false;
+    }
+    INTRO_END.is_match(after)
 }
 
 fn is_name(word: &str, all_caps: bool) -> bool {

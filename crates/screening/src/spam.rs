@@ -6,8 +6,7 @@ use regex::Regex;
 use std::sync::LazyLock;
 
 fn re(p: &str) -> Regex {
-    #[allow(clippy::expect_used)]
-    Regex::new(p).expect("built-in pattern compiles")
+    crate::text::pattern(p)
 }
 
 static LINK: LazyLock<Regex> = LazyLock::new(|| {
@@ -17,7 +16,7 @@ static LINK: LazyLock<Regex> = LazyLock::new(|| {
 });
 static PROMO: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"check\s+(?:out\s+)?my\s+(?:profile|page|bio|channel|link|store)|link\s+in\s+(?:my\s+)?bio|dm\s+(?:me|us)\s+(?:for|to)|inbox\s+me|follow\s+(?:me|my\s+page|for\s+follow)|f4f|sub4sub|earn\s+\$?\d|make\s+\$?\d+\s*(?:k|/\s*day|a\s+day|per\s+day|daily|weekly)|work\s+from\s+home|crypto|bitcoin|\bbtc\b|forex|binary\s+options|investment\s+(?:platform|opportunity|manager)|giveaway|promo\s+code|discount\s+code|use\s+code|free\s+(?:iphone|gift\s*card|followers)|click\s+(?:the\s+)?(?:link|here)|limited\s+offer|buy\s+now|order\s+now|weight\s+loss\s+(?:secret|pill|gummies)|lose\s+\d+\s*(?:lbs|pounds|kg)\s+in|miracle\s+(?:cure|pill)|onlyfans|casino|betting|sugar\s+daddy|whatsapp\s*(?:me|\+|:)|sigueme|siganme|visita\s+mi\s+(?:perfil|pagina)|gana\s+(?:dinero|\$)|ganar\s+dinero|inversion\s+(?:segura|garantizada)|escribeme\s+al\s+(?:privado|whatsapp)|oferta\s+limitada|haz\s+clic|compra\s+ya|bajar\s+de\s+peso\s+rapido|criptomoneda",
+        r"check\s+(?:out\s+)?my\s+(?:profile|page|bio|channel|link|store)|link\s+in\s+(?:my\s+)?bio|dm\s+(?:me|us)\s+(?:for|to)|inbox\s+me|follow\s+(?:me|my\s+page|for\s+follow)|f4f|sub4sub|earn\s+\$?\d|make\s+\$?\d+\s*(?:k|/\s*day|a\s+day|per\s+day|daily|weekly)|work\s+from\s+home|crypto|bitcoin|\bbtc\b|forex|binary\s+options|investment\s+(?:platform|opportunity|manager)|giveaway|promo\s+code|discount\s+code|use\s+code|free\s+(?:iphone|gift\s*card|followers)|click\s+(?:the\s+)?(?:link|here)|limited\s+offer|buy\s+now|order\s+now|weight\s+loss\s+(?:secret|pill|gummies)|lose\s+\d+\s*(?:lbs|pounds|kg)\s+in|miracle\s+(?:cure|pill)|onlyfans|casino|betting|sugar\s+daddy|whatsapp\s*(?:me|\+|:)|sigueme|siganme|visita\s+mi\s+(?:perfil|pagina)|gana\s+(?:dinero|\$)|ganar\s+dinero|inversion\s+(?:segura|garantizada)|escribeme\s+al\s+(?:privado|whatsapp)|oferta\s+limitada|haz\s+clic|compra\s+ya|bajar\s+de\s+peso\s+rapido|criptomoneda|best\s+prices?|cheap\s+(?:meds|pills|viagra|followers)|mejores\s+precios",
     )
 });
 
@@ -38,6 +37,9 @@ impl SpamRules {
 /// as spam (the third identical comment is flagged).
 pub const REPEAT_LIMIT: usize = 2;
 
+/// How alike two comments of one author must be to count as the same comment.
+pub const REPEAT_SIMILARITY: f64 = 0.7;
+
 /// The spam reason for a folded comment, if any. `author_earlier` are the folded texts of the
 /// same author's earlier comments in the session.
 pub fn detect(folded: &str, rules: &SpamRules, author_earlier: &[&str]) -> Option<String> {
@@ -56,9 +58,11 @@ pub fn detect(folded: &str, rules: &SpamRules, author_earlier: &[&str]) -> Optio
     if links >= 2 || (links == 1 && ws.len() <= 4) {
         return Some("link spam".into());
     }
-    let key: String = ws.join(" ");
-    if !key.is_empty() {
-        let repeats = author_earlier.iter().filter(|t| words(t).collect::<Vec<_>>().join(" ") == key).count();
+    if !ws.is_empty() {
+        let repeats = author_earlier
+            .iter()
+            .filter(|t| crate::duplicate::similarity(folded, t) >= REPEAT_SIMILARITY)
+            .count();
         if repeats >= REPEAT_LIMIT {
             return Some(format!("same comment posted {} times by one author", repeats + 1));
         }

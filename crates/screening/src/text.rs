@@ -1,8 +1,6 @@
 //! Text folding shared by the detectors: lower case, accents removed, long letter runs shortened
 //! ("pleaseeee" → "please"), so typos and emphasis in social-media writing match one pattern.
 
-use unicode_normalization::UnicodeNormalization;
-
 /// `text` folded for matching: lower case, no diacritics, curly quotes straightened, runs of three
 /// or more of the same letter cut to one. Offsets do not survive folding: detectors that report
 /// spans match the original text instead.
@@ -10,31 +8,40 @@ pub fn fold(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut last: Option<char> = None;
     let mut run = 0usize;
-    for c in text.nfd() {
-        if ('\u{0300}'..='\u{036f}').contains(&c) {
-            continue;
+    let mut decomposed: Vec<char> = Vec::with_capacity(4);
+    for original in text.chars() {
+        decomposed.clear();
+        if original.is_ascii() {
+            decomposed.push(original);
+        } else {
+            unicode_normalization::char::decompose_canonical(original, |d| decomposed.push(d));
         }
-        let c = match c {
-            '\u{2018}' | '\u{2019}' | '\u{00b4}' | '`' => '\'',
-            '\u{201c}' | '\u{201d}' => '"',
-            other => other,
-        };
-        for lc in c.to_lowercase() {
-            if Some(lc) == last && lc.is_alphabetic() {
-                run += 1;
-                if run >= 2 {
-                    // Third and later repeats: drop, and remove the second one too below.
-                    continue;
-                }
-            } else {
-                if run >= 2 {
-                    // A run of 3+ collapses to one letter: the kept second copy goes.
-                    out.pop();
-                }
-                run = 0;
+        for &c in &decomposed {
+            if ('\u{0300}'..='\u{036f}').contains(&c) {
+                continue;
             }
-            out.push(lc);
-            last = Some(lc);
+            let c = match c {
+                '\u{2018}' | '\u{2019}' | '\u{00b4}' | '`' => '\'',
+                '\u{201c}' | '\u{201d}' => '"',
+                other => other,
+            };
+            for lc in c.to_lowercase() {
+                if Some(lc) == last && lc.is_alphabetic() {
+                    run += 1;
+                    if run >= 2 {
+                        // Third and later repeats: drop, and remove the second one too below.
+                        continue;
+                    }
+                } else {
+                    if run >= 2 {
+                        // A run of 3+ collapses to one letter: the kept second copy goes.
+                        out.pop();
+                    }
+                    run = 0;
+                }
+                out.push(lc);
+                last = Some(lc);
+            }
         }
     }
     if run >= 2 {
@@ -135,4 +142,59 @@ mod tests {
         assert_eq!(idx.char_at(3), 2);
         assert_eq!(idx.char_at(8), 4);
     }
+}
+
+/// Compiles a built-in pattern with ASCII word boundaries and classes (`\b`, `\w`, `\s`, `\d`).
+/// Unicode-aware boundaries force the regex engine off its fast path on any non-ASCII comment
+/// (accents, emoji); the detectors match folded text or ASCII structures, so ASCII is enough,
+/// and letters beyond ASCII are matched with explicit `\p{L}` where needed.
+pub(crate) fn pattern(p: &str) -> regex::Regex {
+    let mut out = String::with_capacity(p.len() + 64);
+    let mut in_class = false;
+    let mut chars = p.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => {
+                let Some(next) = chars.next() else {
+                    out.push(c);
+                    break;
+                };
+                let replacement = match (in_class, next) {
+                    (false, 'b' | 'w' | 's' | 'd') => Some(format!("(?-u:\\{next})")),
+                    (true, 'w') => Some("0-9A-Za-z_".to_owned()),
+                    (true, 's') => Some("\\t\\n\\x0B\\x0C\\r ".to_owned()),
+                    (true, 'd') => Some("0-9".to_owned()),
+                    _ => None,
+                };
+                match replacement {
+                    Some(r) => out.push_str(&r),
+                    None => {
+                        out.push(c);
+                        out.push(next);
+                    }
+                }
+            }
+            '[' if !in_class => {
+                in_class = true;
+                out.push(c);
+                // A `]` or `^]` right after the opening bracket is a literal.
+                if chars.peek() == Some(&'^') {
+                    out.push('^');
+                    chars.next();
+                }
+                if chars.peek() == Some(&']') {
+                    out.push(']');
+                    chars.next();
+                }
+            }
+            ']' if in_class => {
+                in_class = false;
+                out.push(c);
+            }
+            _ => out.push(c),
+        }
+    }
+    // The patterns are constants of this crate, each exercised by its module's tests.
+    #[allow(clippy::expect_used)]
+    regex::Regex::new(&out).expect("built-in pattern compiles")
 }
