@@ -117,33 +117,6 @@ impl CharIndex {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn folding_removes_accents_case_and_emphasis() {
-        assert_eq!(fold("Me DUELE el Péchooo!!"), "me duele el pecho!!");
-        assert_eq!(fold("can’t breatheeee"), "can't breathe");
-        assert_eq!(fold("coffee"), "coffee");
-        assert_eq!(fold("helppp"), "help");
-    }
-
-    #[test]
-    fn language_is_voted_by_common_words() {
-        assert_eq!(detect_lang(&fold("mi hijo tiene fiebre, que hago?")), Lang::Es);
-        assert_eq!(detect_lang(&fold("my son has a fever what do i do")), Lang::En);
-    }
-
-    #[test]
-    fn byte_offsets_map_to_char_offsets() {
-        let idx = CharIndex::new("añb😀c");
-        assert_eq!(idx.char_at(0), 0);
-        assert_eq!(idx.char_at(3), 2);
-        assert_eq!(idx.char_at(8), 4);
-    }
-}
-
 /// Compiles a built-in pattern with ASCII word boundaries and classes (`\b`, `\w`, `\s`, `\d`).
 /// Unicode-aware boundaries force the regex engine off its fast path on any non-ASCII comment
 /// (accents, emoji); the detectors match folded text or ASCII structures, so ASCII is enough,
@@ -197,4 +170,31 @@ pub(crate) fn pattern(p: &str) -> regex::Regex {
     // The patterns are constants of this crate, each exercised by its module's tests.
     #[allow(clippy::expect_used)]
     regex::Regex::new(&out).expect("built-in pattern compiles")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn folding_removes_accents_case_and_emphasis() {
+        assert_eq!(fold("Me DUELE el Péchooo!!"), "me duele el pecho!!");
+        assert_eq!(fold("can’t breatheeee"), "can't breathe");
+        assert_eq!(fold("coffee"), "coffee");
+        assert_eq!(fold("helppp"), "help");
+    }
+
+    #[test]
+    fn language_is_voted_by_common_words() {
+        assert_eq!(detect_lang(&fold("mi hijo tiene fiebre, que hago?")), Lang::Es);
+        assert_eq!(detect_lang(&fold("my son has a fever what do i do")), Lang::En);
+    }
+
+    #[test]
+    fn byte_offsets_map_to_char_offsets() {
+        let idx = CharIndex::new("añb😀c");
+        assert_eq!(idx.char_at(0), 0);
+        assert_eq!(idx.char_at(3), 2);
+        assert_eq!(idx.char_at(8), 4);
+    }
 }
