@@ -155,18 +155,42 @@ impl ActionKind {
 /// An action with its data, validated: constructing one checks the text limits.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Action {
-    Approve { public_text: Option<String> },
-    Reject { reason: Option<String> },
-    Merge { into: QuestionId },
+    /// `override_reason`: approve although the wording still holds detected private
+    /// information, for this recorded reason (audited). Without it such an approval is refused.
+    Approve {
+        public_text: Option<String>,
+        override_reason: Option<String>,
+    },
+    Reject {
+        reason: Option<String>,
+    },
+    Merge {
+        into: QuestionId,
+    },
     PutOnAir,
     TakeOffAir,
-    Answer { text: String },
-    Correct { text: String },
+    Answer {
+        text: String,
+    },
+    Correct {
+        text: String,
+    },
 }
 
 impl Action {
     pub fn approve(public_text: Option<&str>) -> Result<Action, TextError> {
-        Ok(Action::Approve { public_text: TextLimit::PUBLIC_TEXT.optional(public_text)? })
+        Action::approve_overriding(public_text, None)
+    }
+
+    /// An approval that may override the private-information guard with a reason.
+    pub fn approve_overriding(
+        public_text: Option<&str>,
+        override_reason: Option<&str>,
+    ) -> Result<Action, TextError> {
+        Ok(Action::Approve {
+            public_text: TextLimit::PUBLIC_TEXT.optional(public_text)?,
+            override_reason: TextLimit::REASON.optional(override_reason)?,
+        })
     }
 
     pub fn reject(reason: Option<&str>) -> Result<Action, TextError> {
@@ -378,7 +402,10 @@ mod tests {
     #[test]
     fn actions_validate_their_text() {
         assert!(Action::answer("").is_err());
-        assert_eq!(Action::approve(Some("  ")).unwrap(), Action::Approve { public_text: None });
+        assert_eq!(
+            Action::approve(Some("  ")).unwrap(),
+            Action::Approve { public_text: None, override_reason: None }
+        );
         assert_eq!(Action::answer(" Yes. ").unwrap(), Action::Answer { text: "Yes.".into() });
     }
 

@@ -45,6 +45,7 @@ impl Application {
         ensure_first_admin(&store, &config).await?;
         let listener = bind(config.bind)?;
         store.set_reply_cap(config.reply_cap);
+        store.set_screener(config.screener.clone());
         let metrics = Arc::new(Metrics::new());
         let hub = Hub::new(store.clone(), HubConfig::default());
         let connectors = ConnectorMetrics::default();

@@ -25,6 +25,9 @@ pub struct Config {
     pub reply_cap: usize,
     /// The usual pause between polling rounds of a live source.
     pub poll_interval: std::time::Duration,
+    /// The detectors every incoming comment goes through, with the organisation's myth list and
+    /// blocked words.
+    pub screener: curbside_screening::Screener,
 }
 
 impl std::fmt::Debug for Config {
@@ -67,6 +70,13 @@ pub struct Settings {
     /// Milliseconds between polling rounds of a live source (adaptive above this).
     #[arg(long, env = "CURBSIDE_POLL_INTERVAL_MS", default_value = DEFAULT_POLL_INTERVAL_MS)]
     pub poll_interval_ms: String,
+    /// A JSON file of health myths added to (or, with `"disabled": true`, removed from) the
+    /// built-in list; see docs/safety.md.
+    #[arg(long, env = "CURBSIDE_MYTHS_FILE")]
+    pub myths_file: Option<String>,
+    /// Comma-separated words or phrases that mark a comment as spam or abuse.
+    #[arg(long, env = "CURBSIDE_BLOCKED_WORDS")]
+    pub blocked_words: Option<String>,
 }
 
 impl Settings {
@@ -121,8 +131,23 @@ impl Settings {
             poll_interval: std::time::Duration::from_millis(
                 whole_number("CURBSIDE_POLL_INTERVAL_MS", &self.poll_interval_ms)?.clamp(200, 60_000) as u64,
             ),
+            screener: screener(self.myths_file.as_deref(), self.blocked_words.as_deref())?,
         })
     }
+}
+
+/// The screener from the optional myth file and blocked-word list.
+fn screener(myths_file: Option<&str>, blocked: Option<&str>) -> anyhow::Result<curbside_screening::Screener> {
+    use curbside_screening::{MythList, Screener, SpamRules};
+    let mut myths = MythList::builtin();
+    if let Some(path) = myths_file.map(str::trim).filter(|p| !p.is_empty()) {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("CURBSIDE_MYTHS_FILE {path:?} cannot be read"))?;
+        let org = MythList::parse(&text).map_err(|e| anyhow::anyhow!("CURBSIDE_MYTHS_FILE {path:?}: {e}"))?;
+        myths = myths.extended(org);
+    }
+    let words = blocked.unwrap_or_default().split(',').map(str::to_owned);
+    Ok(Screener::new(myths, SpamRules::new(words)))
 }
 
 fn whole_number(name: &str, raw: &str) -> anyhow::Result<usize> {
@@ -158,6 +183,9 @@ mod tests {
         let mut s = Settings::defaults();
         s.admin_email = Some("a@b.c".into());
         assert!(s.check().unwrap_err().to_string().contains("both"));
+        let mut s = Settings::defaults();
+        s.myths_file = Some("/nonexistent/myths.json".into());
+        assert!(s.check().unwrap_err().to_string().starts_with("CURBSIDE_MYTHS_FILE"));
         let mut s = Settings::defaults();
         s.reply_cap = "abc".into();
         assert_eq!(

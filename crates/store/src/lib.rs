@@ -10,6 +10,7 @@ mod db;
 mod events;
 mod outbox;
 mod questions;
+mod screening;
 mod sessions;
 mod sources;
 mod users;

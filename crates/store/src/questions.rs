@@ -3,8 +3,10 @@
 
 use crate::db::{append_events, NewEvent};
 use crate::outbox::{enqueue_for_question, outbox_event};
+use crate::screening::private_info_in;
 use crate::sessions::audit;
 use crate::{now_millis, Actor, Result, Store, StoreError};
+use curbside_domain::screening::describe_kinds;
 use curbside_domain::{
     Action, Answer, AnswerRevision, AnsweredBy, EventBody, Flag, OutboxKind, Platform, PublicBody,
     PublicEntry, Question, QuestionChange, QuestionId, QuestionSource, QuestionState, SessionId, UserId,
@@ -14,7 +16,7 @@ use sqlx::{AnyConnection, Row};
 use std::collections::{BTreeSet, HashMap};
 
 const QUESTION_COLUMNS: &str = "id, session_id, state, version, public_text, original_text, flags_json, \
-     asked_by_count, merged_into, reject_reason, last_actor, created_at, updated_at";
+     asked_by_count, merged_into, reject_reason, last_actor, created_at, updated_at, screening_json";
 
 /// How many times a write that lost a race with a concurrent writer is retried.
 const WRITE_ATTEMPTS: usize = 4;
@@ -22,6 +24,7 @@ const WRITE_ATTEMPTS: usize = 4;
 fn question_from_row(r: &AnyRow) -> Result<Question> {
     let state: String = r.try_get("state")?;
     let flags: String = r.try_get("flags_json")?;
+    let screening: String = r.try_get("screening_json")?;
     Ok(Question {
         id: QuestionId(r.try_get("id")?),
         session_id: SessionId(r.try_get("session_id")?),
@@ -39,7 +42,7 @@ fn question_from_row(r: &AnyRow) -> Result<Question> {
         created_at: r.try_get("created_at")?,
         updated_at: r.try_get("updated_at")?,
         last_actor: r.try_get("last_actor")?,
-        screening: Default::default(),
+        screening: serde_json::from_str(&screening)?,
     })
 }
 
@@ -236,8 +239,35 @@ impl Store {
             StoreError::Conflict(format!("{e}{by}"))
         })?;
         let mut touched = vec![id];
+        let mut overridden = false;
         match action {
-            Action::Approve { public_text } => {
+            Action::Approve { public_text, override_reason } => {
+                // The approval guard: what airs must not hold a detected private detail unless
+                // a moderator explicitly overrides, with a reason that is audited.
+                let wording = public_text.as_deref().unwrap_or(&before.public_text);
+                let found = private_info_in(wording, &before);
+                if !found.is_empty() {
+                    let Some(reason) = override_reason else {
+                        return Err(StoreError::Conflict(format!(
+                            "cannot approve: the public wording still contains {}; reword it, or approve \
+                             with an override and its reason",
+                            describe_kinds(&found)
+                        )));
+                    };
+                    overridden = true;
+                    audit(
+                        &mut tx,
+                        actor,
+                        "question.approve_override",
+                        Some(before.session_id),
+                        Some(id),
+                        serde_json::json!({
+                            "reason": reason,
+                            "found": found.iter().map(|k| k.as_str()).collect::<Vec<_>>(),
+                        }),
+                    )
+                    .await?;
+                }
                 if let Some(text) = public_text {
                     sqlx::query("UPDATE questions SET public_text = $1 WHERE id = $2")
                         .bind(text)
@@ -329,8 +359,11 @@ impl Store {
         let mut after = None;
         for qid in touched {
             let q = load_question(&mut tx, qid).await?;
-            let change =
-                if qid == id { QuestionChange::from(action.kind()) } else { QuestionChange::MergedInto };
+            let change = match (qid == id, overridden) {
+                (true, true) => QuestionChange::ApproveOverride,
+                (true, false) => QuestionChange::from(action.kind()),
+                (false, _) => QuestionChange::MergedInto,
+            };
             new_events.push(question_event(change, &q));
             if qid == id {
                 after = Some(q);
@@ -436,7 +469,9 @@ async fn answerer(tx: &mut AnyConnection, actor: &Actor) -> Result<AnsweredBy> {
 /// What the audit log keeps of an action's data. Answer text is kept: it is published anyway.
 fn audit_detail(action: &Action) -> serde_json::Value {
     match action {
-        Action::Approve { public_text } => serde_json::json!({"public_text": public_text}),
+        Action::Approve { public_text, override_reason } => {
+            serde_json::json!({"public_text": public_text, "override_reason": override_reason})
+        }
         Action::Reject { reason } => serde_json::json!({"reason": reason}),
         Action::Merge { into } => serde_json::json!({"into": into}),
         Action::PutOnAir | Action::TakeOffAir => serde_json::Value::Null,

@@ -3,6 +3,7 @@
 
 use crate::db::append_events;
 use crate::questions::{load_question, question_event};
+use crate::screening::{with_screening_flags, SessionContext};
 use crate::sessions::{audit, load_session, session_event, spec_from_row};
 use crate::{now_millis, Actor, Result, Store, StoreError};
 use curbside_domain::{
@@ -256,24 +257,37 @@ impl Store {
         let q = load_question(&mut tx, question).await?;
         let mut public_text = q.public_text.clone();
         let mut original_text = q.original_text.clone();
+        let mut flags = q.flags.clone();
+        let mut screening = q.screening.clone();
         if let SourceChange::Edited { .. } = change {
-            // The wording follows the author's edit only while no moderator has touched it.
+            // The wording follows the author's edit only while no moderator has touched it,
+            // and the edit is screened like a new comment: new spans, a new redacted default.
             if q.state == QuestionState::New
                 && origin == Some(question.0)
                 && q.original_text == old_text.trim()
             {
-                public_text.clone_from(&new_text);
+                let author: Option<String> =
+                    sqlx::query_scalar("SELECT author_id FROM comments WHERE id = $1")
+                        .bind(row_id)
+                        .fetch_one(&mut *tx)
+                        .await?;
+                let ctx = SessionContext::load(&mut tx, q.session_id, Some(question)).await?;
+                let screened = ctx.screen(&self.screener(), &new_text, author.as_deref());
+                flags = with_screening_flags(flags, &screened);
+                public_text = screened.redacted;
+                screening = screened.screening;
                 original_text.clone_from(&new_text);
             }
         }
-        let flags = source_flags(&mut tx, question, q.flags.clone()).await?;
+        let flags = source_flags(&mut tx, question, flags).await?;
         sqlx::query(
-            "UPDATE questions SET public_text = $1, original_text = $2, flags_json = $3, \
-             version = version + 1, updated_at = $4 WHERE id = $5",
+            "UPDATE questions SET public_text = $1, original_text = $2, flags_json = $3, screening_json = $4, \
+             version = version + 1, updated_at = $5 WHERE id = $6",
         )
         .bind(&public_text)
         .bind(&original_text)
         .bind(serde_json::to_string(&flags)?)
+        .bind(serde_json::to_string(&screening)?)
         .bind(now)
         .bind(question.0)
         .execute(&mut *tx)
