@@ -69,6 +69,13 @@ async fn a_webhook_comment_is_screened_and_its_default_wording_redacted(backend:
         .collect();
     assert!(reasons.contains(&"a name and a phone number"), "{reasons:?}");
     assert!(q["screening"]["suggested_text"].is_string(), "personal advice comes with a general rewording");
+    let moderator = app.staff(Role::Moderator).await;
+    let id = q["id"].as_i64().expect("id");
+    let (status, body) =
+        app.call("POST", &format!("/api/questions/{id}/redirect-reply"), Some(&moderator), None).await;
+    assert_eq!(status, 202, "{body}");
+    assert_eq!(body["queued"][0]["kind"], "reply");
+    assert!(body["queued"][0]["text"].as_str().expect("text").contains("can't advise"), "{body}");
     app.finish().await;
 }
 
@@ -292,7 +299,82 @@ async fn a_hurried_approval_publishes_no_phone_number_or_child_name_anywhere(bac
     graph.stop().await;
 }
 
+async fn an_emergency_gets_the_crisis_reply_and_stays_on_follow_up_until_an_outcome(backend: Backend) {
+    let config = GraphConfig::default();
+    let ids = config.ids.clone();
+    let graph = FakeGraph::start(config).await.expect("fake graph");
+    let mut app = TestApp::spawn_against(TestDb::fresh(backend).await, &graph).await;
+    let sid = app.create_simulated_session(&ids).await;
+    let admin = app.admin().await;
+    let (status, _) = app
+        .call("PATCH", &format!("/api/sessions/{sid}"), Some(&admin), Some(json!({"status": "live"})))
+        .await;
+    assert_eq!(status, 200);
+    let mut c = NewComment::new(
+        ids.live_video_id.clone(),
+        "902",
+        "Viewer 902",
+        "my husband has crushing chest pain right now what do we do",
+    );
+    c.id = Some(format!("{}_5002", ids.video_id));
+    let comment_id = graph.add_comment(c).expect("add comment");
+    let moderator = app.staff(Role::Moderator).await;
+    let follow_ups = format!("/api/sessions/{sid}/follow-ups");
+    let mut open = Vec::new();
+    for _ in 0..150 {
+        let (_, body) = app.call("GET", &follow_ups, Some(&moderator), None).await;
+        open = body["questions"].as_array().cloned().unwrap_or_default();
+        if !open.is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(open.len(), 1, "the emergency is on the follow-up list");
+    let id = open[0]["id"].as_i64().expect("id");
+    let (status, body) =
+        app.call("POST", &format!("/api/questions/{id}/crisis-reply"), Some(&moderator), None).await;
+    assert_eq!(status, 202, "{body}");
+    let mut reply = String::new();
+    for _ in 0..150 {
+        if let Some(r) = graph.fb_replies().into_iter().find(|r| r.comment_id == comment_id) {
+            reply = r.message;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(reply.contains("911") && reply.contains("988"), "the configured resources went out: {reply:?}");
+    let (status, _) =
+        app.call("POST", &format!("/api/questions/{id}/crisis-reply"), Some(&moderator), None).await;
+    assert_eq!(status, 409, "one reply per comment");
+    let (_, still) = app.call("GET", &follow_ups, Some(&moderator), None).await;
+    assert_eq!(still["questions"].as_array().map(Vec::len), Some(1), "a reply is not an outcome");
+    let outcome = format!("/api/questions/{id}/outcome");
+    let (status, body) = app
+        .call(
+            "POST",
+            &outcome,
+            Some(&moderator),
+            Some(json!({"outcome": "resources sent, on-call nurse paged"})),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let (status, _) = app.call("POST", &outcome, Some(&moderator), Some(json!({"outcome": "again"}))).await;
+    assert_eq!(status, 409);
+    let (_, done) = app.call("GET", &follow_ups, Some(&moderator), None).await;
+    assert_eq!(done["questions"], json!([]));
+    let (_, audit) = app.call("GET", &format!("/api/sessions/{sid}/audit"), Some(&admin), None).await;
+    let entries = audit["entries"].as_array().or_else(|| audit.as_array()).cloned().unwrap_or_default();
+    let actions: Vec<&str> = entries.iter().filter_map(|e| e["action"].as_str()).collect();
+    assert!(
+        actions.contains(&"question.crisis_reply") && actions.contains(&"question.outcome"),
+        "{actions:?}"
+    );
+    app.finish().await;
+    graph.stop().await;
+}
+
 on_both_backends!(
+    an_emergency_gets_the_crisis_reply_and_stays_on_follow_up_until_an_outcome,
     a_webhook_comment_is_screened_and_its_default_wording_redacted,
     approving_wording_that_still_holds_private_details_needs_an_audited_override,
     an_edit_at_the_source_while_new_is_screened_again,

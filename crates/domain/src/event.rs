@@ -46,6 +46,8 @@ pub enum QuestionChange {
     RemovedAtSource,
     HiddenAtSource,
     UnhiddenAtSource,
+    /// A staff member recorded the outcome of an emergency (it leaves the follow-up list).
+    OutcomeRecorded,
 }
 
 impl QuestionChange {
@@ -65,6 +67,7 @@ impl QuestionChange {
             QuestionChange::RemovedAtSource => "removed_at_source",
             QuestionChange::HiddenAtSource => "hidden_at_source",
             QuestionChange::UnhiddenAtSource => "unhidden_at_source",
+            QuestionChange::OutcomeRecorded => "outcome_recorded",
         }
     }
 }

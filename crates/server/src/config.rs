@@ -10,6 +10,9 @@ pub const DEFAULT_DATABASE_URL: &str = "sqlite://curbside.db";
 pub const DEFAULT_GRAPH_URL: &str = "https://graph.facebook.com";
 const DEFAULT_REPLY_CAP: &str = "25";
 const DEFAULT_POLL_INTERVAL_MS: &str = "3000";
+/// The US default crisis reply: resources first, warm, asks nothing identifying.
+pub const DEFAULT_CRISIS_REPLY: &str = "If this is an emergency, call 911 or go to the nearest emergency \
+     department now. If you are struggling, you're not alone: call or text 988 (Suicide & Crisis Lifeline) any time.";
 
 #[derive(Clone)]
 pub struct Config {
@@ -28,6 +31,10 @@ pub struct Config {
     /// The detectors every incoming comment goes through, with the organisation's myth list and
     /// blocked words.
     pub screener: curbside_screening::Screener,
+    /// The one-click reply to an emergency or crisis comment (`CURBSIDE_CRISIS_REPLY`).
+    pub crisis_reply: String,
+    /// The one-click reply to a personal-advice question (`CURBSIDE_REDIRECT_REPLY`).
+    pub redirect_reply: String,
 }
 
 impl std::fmt::Debug for Config {
@@ -77,6 +84,12 @@ pub struct Settings {
     /// Comma-separated words or phrases that mark a comment as spam or abuse.
     #[arg(long, env = "CURBSIDE_BLOCKED_WORDS")]
     pub blocked_words: Option<String>,
+    /// The crisis reply sent with one click to an emergency comment (US default: 911 and 988).
+    #[arg(long, env = "CURBSIDE_CRISIS_REPLY")]
+    pub crisis_reply: Option<String>,
+    /// The reply sent with one click to a personal-advice question.
+    #[arg(long, env = "CURBSIDE_REDIRECT_REPLY")]
+    pub redirect_reply: Option<String>,
 }
 
 impl Settings {
@@ -132,6 +145,9 @@ impl Settings {
                 whole_number("CURBSIDE_POLL_INTERVAL_MS", &self.poll_interval_ms)?.clamp(200, 60_000) as u64,
             ),
             screener: screener(self.myths_file.as_deref(), self.blocked_words.as_deref())?,
+            crisis_reply: nonempty(self.crisis_reply).unwrap_or_else(|| DEFAULT_CRISIS_REPLY.to_owned()),
+            redirect_reply: nonempty(self.redirect_reply)
+                .unwrap_or_else(|| curbside_screening::advice::REDIRECT_REPLY.to_owned()),
         })
     }
 }

@@ -1,6 +1,6 @@
 //! The OpenAPI 3.1 description of the staff API, generated from the handlers' annotations.
 
-use crate::api::{questions, sessions, users};
+use crate::api::{questions, safety, sessions, users};
 use crate::auth;
 use axum::response::IntoResponse;
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
@@ -15,6 +15,7 @@ use utoipa::{Modify, OpenApi};
         questions::list, questions::get, questions::approve, questions::reject, questions::merge,
         questions::on_air, questions::off_air, questions::answer, questions::correct, questions::hide_at_source,
         users::create, users::list,
+        safety::crisis_reply, safety::redirect_reply, safety::outcome, safety::follow_ups,
     ),
     modifiers(&Security),
     security(("bearer" = []), ("cookie" = [])),

@@ -8,6 +8,7 @@
 mod comments;
 mod db;
 mod events;
+mod followups;
 mod outbox;
 mod questions;
 mod screening;
@@ -17,6 +18,7 @@ mod users;
 
 pub use comments::{IncomingComment, IngestOutcome};
 pub use db::{Backend, Store, StoreOptions, DEFAULT_REPLY_CAP};
+pub use followups::CannedReply;
 pub use outbox::OutboxOutcome;
 pub use sessions::{NewSession, SessionStats};
 pub use sources::{SourceChange, SourceRecord};

@@ -2,6 +2,7 @@
 //! Every handler checks its role policy first; bodies are JSON with clear 4xx on bad input.
 
 pub mod questions;
+pub mod safety;
 pub mod sessions;
 pub mod users;
 
@@ -29,6 +30,7 @@ pub fn router() -> Router<AppState> {
         .merge(sessions::router())
         .merge(questions::router())
         .merge(users::router())
+        .merge(safety::router())
         .route("/api/openapi.json", get(crate::openapi::serve))
         .fallback(|| async { ApiError::NotFound("API route".into()) })
         .layer(DefaultBodyLimit::max(API_BODY_LIMIT))
