@@ -373,6 +373,69 @@ async fn an_emergency_gets_the_crisis_reply_and_stays_on_follow_up_until_an_outc
     graph.stop().await;
 }
 
+/// A held-out check: the demo's scripted session was written and labelled by another engineer
+/// (before screening existed), so its labels measure the detectors on text they were not tuned
+/// on. Prints recall and precision; requires every emergency and crisis to be caught.
+#[test]
+fn detectors_catch_the_scripted_sessions_labelled_private_details_and_emergencies() {
+    use curbside_screening::{phi, text};
+    use curbside_simulator::{Script, ScriptEvent};
+    use std::collections::HashMap;
+    let script = Script::cardiology(2026);
+    let mut comments: Vec<curbside_simulator::ScriptComment> = Vec::new();
+    let mut edits: HashMap<usize, String> = HashMap::new();
+    for item in script.items() {
+        match &item.event {
+            ScriptEvent::Comment(c) => comments.push(c.clone()),
+            ScriptEvent::Edit { key, text } => {
+                edits.insert(key.0, text.clone());
+            }
+            _ => {}
+        }
+    }
+    let (mut phi_counts, mut em_counts) = ([0usize; 3], [0usize; 3]); // tp, fp, fn
+    let mut missed = Vec::new();
+    for c in &comments {
+        let final_text = edits.get(&c.key.0).cloned().unwrap_or_else(|| c.text.clone());
+        let found_phi = !phi::detect(&final_text).is_empty();
+        let found_em = curbside_screening::emergency::detect(&text::fold(&final_text)).is_some();
+        for (counts, found, want, what) in [
+            (&mut phi_counts, found_phi, c.phi, "phi"),
+            (&mut em_counts, found_em, c.emergency || c.crisis, "emergency"),
+        ] {
+            match (found, want) {
+                (true, true) => counts[0] += 1,
+                (true, false) => {
+                    counts[1] += 1;
+                    missed.push(format!("false {what}: {final_text}"));
+                }
+                (false, true) => {
+                    counts[2] += 1;
+                    missed.push(format!("missed {what}: {final_text}"));
+                }
+                (false, false) => {}
+            }
+        }
+    }
+    for m in &missed {
+        println!("  script: {m}");
+    }
+    let rate = |a: usize, b: usize| if a + b == 0 { 1.0 } else { a as f64 / (a + b) as f64 };
+    println!(
+        "script ({} comments): phi recall {:.3} precision {:.3}; emergency recall {:.3} precision {:.3}",
+        comments.len(),
+        rate(phi_counts[0], phi_counts[2]),
+        rate(phi_counts[0], phi_counts[1]),
+        rate(em_counts[0], em_counts[2]),
+        rate(em_counts[0], em_counts[1]),
+    );
+    assert_eq!(em_counts[2], 0, "every scripted emergency and crisis is caught");
+    assert!(rate(phi_counts[0], phi_counts[2]) >= SCRIPT_PHI_RECALL_FLOOR);
+}
+
+/// The held-out floor for private details in the demo's script (measured: see docs/safety.md).
+const SCRIPT_PHI_RECALL_FLOOR: f64 = 0.95;
+
 on_both_backends!(
     an_emergency_gets_the_crisis_reply_and_stays_on_follow_up_until_an_outcome,
     a_webhook_comment_is_screened_and_its_default_wording_redacted,

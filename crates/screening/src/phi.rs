@@ -276,6 +276,11 @@ fn names(text: &str) -> Vec<(usize, usize)> {
         let start = m.end() + tok.start();
         out.push((start, start + len));
     }
+    for c in NAME_BEFORE_DOB.captures_iter(text) {
+        if let Some(m) = c.get(1) {
+            out.push((m.start(), m.end()));
+        }
+    }
     if let Some(c) = HERE.captures(text) {
         if let Some(m) = c.get(1) {
             if is_name(m.as_str(), all_caps) {
@@ -299,6 +304,12 @@ static RELATION_WORD: LazyLock<Regex> = LazyLock::new(|| re(&format!(r"\b(?:{REL
 static INTRO_WORD: LazyLock<Regex> = LazyLock::new(|| re(r"name|nombre|llamo|llama|llamad|named"));
 /// Triggers that are everyday words: only a listed first name counts after them.
 const LISTED_ONLY: &[&str] = &["es", "it's", "its", "called"];
+/// "Greg Hollis, born 1961": a full name right before a birth detail.
+static NAME_BEFORE_DOB: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"(\p{Lu}\p{Ll}+\s+\p{Lu}\p{Ll}+),?\s+(?:born|b\.|dob|d\.o\.b|age\s+\d|aged|nacid[oa]|fecha\s+de\s+nacimiento)",
+    )
+});
 static HERE: LazyLock<Regex> = LazyLock::new(|| re(r"^\s*(\p{L}[\p{L}'\-]+)\s+(?:here|aqui|aquí)\b"));
 /// What may follow a self-introduction: "I'm Maria, …", "im keisha and …", "soy Ana y …".
 static INTRO_END: LazyLock<Regex> = LazyLock::new(|| {
