@@ -128,9 +128,7 @@ async fn approving_wording_that_still_holds_private_details_needs_an_audited_ove
         .await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["state"], "approved");
-    let admin = app.admin().await;
-    let (_, audit) = app.call("GET", &format!("/api/sessions/{sid}/audit"), Some(&admin), None).await;
-    let entries = audit["entries"].as_array().or_else(|| audit.as_array()).cloned().unwrap_or_default();
+    let entries = audit_entries(&mut app, sid).await;
     let over = entries.iter().find(|e| e["action"] == "question.approve_override").expect("override audited");
     assert_eq!(over["detail"]["reason"], "the hospital's own clinic line");
     assert_eq!(over["detail"]["found"], json!(["phone"]));
@@ -202,6 +200,46 @@ async fn emergencies_come_first_in_priority_order_and_the_default_stays_oldest_f
     app.finish().await;
 }
 
+/// A server against the simulator's Graph API with a live session; returns (graph, ids, app, session).
+async fn live_session(backend: Backend) -> (FakeGraph, curbside_simulator::SimIds, TestApp, i64) {
+    let config = GraphConfig::default();
+    let ids = config.ids.clone();
+    let graph = FakeGraph::start(config).await.expect("fake graph");
+    let mut app = TestApp::spawn_against(TestDb::fresh(backend).await, &graph).await;
+    let sid = app.create_simulated_session(&ids).await;
+    let admin = app.admin().await;
+    let (status, _) = app
+        .call("PATCH", &format!("/api/sessions/{sid}"), Some(&admin), Some(json!({"status": "live"})))
+        .await;
+    assert_eq!(status, 200);
+    (graph, ids, app, sid)
+}
+
+/// Posts a Facebook comment on the simulated live video; returns its platform id.
+fn fb_viewer_comment(graph: &FakeGraph, ids: &curbside_simulator::SimIds, n: u32, text: &str) -> String {
+    let mut c = NewComment::new(ids.live_video_id.clone(), n.to_string(), format!("Viewer {n}"), text);
+    c.id = Some(format!("{}_{n}", ids.video_id));
+    graph.add_comment(c).expect("add comment")
+}
+
+/// Waits (up to 15 s) for the Page's reply under `comment_id`; returns its message.
+async fn fb_reply_to(graph: &FakeGraph, comment_id: &str) -> String {
+    for _ in 0..150 {
+        if let Some(r) = graph.fb_replies().into_iter().find(|r| r.comment_id == comment_id) {
+            return r.message;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("no Facebook reply under {comment_id}");
+}
+
+/// The session's audit entries, oldest first.
+async fn audit_entries(app: &mut TestApp, sid: i64) -> Vec<Value> {
+    let admin = app.admin().await;
+    let (_, audit) = app.call("GET", &format!("/api/sessions/{sid}/audit"), Some(&admin), None).await;
+    audit["entries"].as_array().or_else(|| audit.as_array()).cloned().unwrap_or_default()
+}
+
 /// Reads the public SSE stream from the start until an answer entry arrives; returns all of it.
 async fn public_stream_until_entry(app: &TestApp, slug: &str) -> String {
     let resp = app.http.get(app.url(&format!("/s/{slug}/events?since=0"))).send().await.expect("sse");
@@ -220,19 +258,9 @@ async fn public_stream_until_entry(app: &TestApp, slug: &str) -> String {
 }
 
 async fn a_hurried_approval_publishes_no_phone_number_or_child_name_anywhere(backend: Backend) {
-    let config = GraphConfig::default();
-    let ids = config.ids.clone();
-    let graph = FakeGraph::start(config).await.expect("fake graph");
-    let mut app = TestApp::spawn_against(TestDb::fresh(backend).await, &graph).await;
-    let sid = app.create_simulated_session(&ids).await;
+    let (graph, ids, mut app, sid) = live_session(backend).await;
     let admin = app.admin().await;
-    let (status, _) = app
-        .call("PATCH", &format!("/api/sessions/{sid}"), Some(&admin), Some(json!({"status": "live"})))
-        .await;
-    assert_eq!(status, 200);
-    let mut c = NewComment::new(ids.live_video_id.clone(), "901", "Viewer 901", TEXT);
-    c.id = Some(format!("{}_5001", ids.video_id));
-    let comment_id = graph.add_comment(c).expect("add comment");
+    let comment_id = fb_viewer_comment(&graph, &ids, 901, TEXT);
     let mut q = Value::Null;
     for _ in 0..150 {
         let qs = app.questions(sid).await;
@@ -274,14 +302,7 @@ async fn a_hurried_approval_publishes_no_phone_number_or_child_name_anywhere(bac
         )
         .await
         .expect("events");
-    let mut reply = String::new();
-    for _ in 0..150 {
-        if let Some(r) = graph.fb_replies().into_iter().find(|r| r.comment_id == comment_id) {
-            reply = r.message;
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    let reply = fb_reply_to(&graph, &comment_id).await;
     assert!(reply.starts_with("Most murmurs"), "the Facebook reply was sent: {reply:?}");
     for (surface, text) in [
         ("public stream", public.clone()),
@@ -300,24 +321,9 @@ async fn a_hurried_approval_publishes_no_phone_number_or_child_name_anywhere(bac
 }
 
 async fn an_emergency_gets_the_crisis_reply_and_stays_on_follow_up_until_an_outcome(backend: Backend) {
-    let config = GraphConfig::default();
-    let ids = config.ids.clone();
-    let graph = FakeGraph::start(config).await.expect("fake graph");
-    let mut app = TestApp::spawn_against(TestDb::fresh(backend).await, &graph).await;
-    let sid = app.create_simulated_session(&ids).await;
-    let admin = app.admin().await;
-    let (status, _) = app
-        .call("PATCH", &format!("/api/sessions/{sid}"), Some(&admin), Some(json!({"status": "live"})))
-        .await;
-    assert_eq!(status, 200);
-    let mut c = NewComment::new(
-        ids.live_video_id.clone(),
-        "902",
-        "Viewer 902",
-        "my husband has crushing chest pain right now what do we do",
-    );
-    c.id = Some(format!("{}_5002", ids.video_id));
-    let comment_id = graph.add_comment(c).expect("add comment");
+    let (graph, ids, mut app, sid) = live_session(backend).await;
+    let comment_id =
+        fb_viewer_comment(&graph, &ids, 902, "my husband has crushing chest pain right now what do we do");
     let moderator = app.staff(Role::Moderator).await;
     let follow_ups = format!("/api/sessions/{sid}/follow-ups");
     let mut open = Vec::new();
@@ -334,14 +340,7 @@ async fn an_emergency_gets_the_crisis_reply_and_stays_on_follow_up_until_an_outc
     let (status, body) =
         app.call("POST", &format!("/api/questions/{id}/crisis-reply"), Some(&moderator), None).await;
     assert_eq!(status, 202, "{body}");
-    let mut reply = String::new();
-    for _ in 0..150 {
-        if let Some(r) = graph.fb_replies().into_iter().find(|r| r.comment_id == comment_id) {
-            reply = r.message;
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    let reply = fb_reply_to(&graph, &comment_id).await;
     assert!(reply.contains("911") && reply.contains("988"), "the configured resources went out: {reply:?}");
     let (status, _) =
         app.call("POST", &format!("/api/questions/{id}/crisis-reply"), Some(&moderator), None).await;
@@ -362,8 +361,7 @@ async fn an_emergency_gets_the_crisis_reply_and_stays_on_follow_up_until_an_outc
     assert_eq!(status, 409);
     let (_, done) = app.call("GET", &follow_ups, Some(&moderator), None).await;
     assert_eq!(done["questions"], json!([]));
-    let (_, audit) = app.call("GET", &format!("/api/sessions/{sid}/audit"), Some(&admin), None).await;
-    let entries = audit["entries"].as_array().or_else(|| audit.as_array()).cloned().unwrap_or_default();
+    let entries = audit_entries(&mut app, sid).await;
     let actions: Vec<&str> = entries.iter().filter_map(|e| e["action"].as_str()).collect();
     assert!(
         actions.contains(&"question.crisis_reply") && actions.contains(&"question.outcome"),

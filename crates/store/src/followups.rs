@@ -3,8 +3,7 @@
 //! records an outcome. Both are audited and evented in their own transaction.
 
 use crate::db::append_events;
-use crate::outbox::{enqueue_for_question, outbox_event};
-use crate::questions::{load_question, question_event};
+use crate::questions::{load_question, question_event, PlatformActions};
 use crate::sessions::audit;
 use crate::{now_millis, Actor, Result, Store, StoreError};
 use curbside_domain::{Flag, OutboxItem, OutboxKind, Question, QuestionChange, QuestionId, SessionId};
@@ -42,32 +41,17 @@ impl Store {
         let text = curbside_domain::TextLimit::ANSWER
             .required(text)
             .map_err(|e| StoreError::Invalid(e.to_string()))?;
-        let now = now_millis();
-        let mut tx = self.begin_write().await?;
-        let q = load_question(&mut tx, id).await?;
-        let items =
-            enqueue_for_question(&mut tx, &q, OutboxKind::reply_for, Some(&text), self.reply_cap(), now)
-                .await?;
-        if items.is_empty() {
-            return Err(StoreError::Conflict(
-                "no crisis reply was queued: every comment behind this question already has a reply, \
-                 or its platform allows none"
-                    .into(),
-            ));
-        }
-        audit(
-            &mut tx,
-            actor,
-            kind.audit_action(),
-            Some(q.session_id),
-            Some(id),
-            serde_json::json!({"comments": items.len()}),
-        )
-        .await?;
-        let events =
-            append_events(&mut tx, q.session_id, now, items.iter().map(outbox_event).collect()).await?;
-        self.commit(tx, events).await?;
-        Ok(items)
+        let queue = PlatformActions {
+            kind_for: &OutboxKind::reply_for,
+            text: Some(&text),
+            cap: self.reply_cap(),
+            audit_action: kind.audit_action(),
+            refuse_if_none: Some(
+                "no reply was queued: every comment behind this question already has a reply, or its \
+                 platform allows none",
+            ),
+        };
+        self.queue_platform_actions(id, queue, actor).await
     }
 
     /// Records what happened after an emergency (who, when, what); the question leaves the

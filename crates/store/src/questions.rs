@@ -392,15 +392,34 @@ impl Store {
         id: QuestionId,
         actor: &Actor,
     ) -> Result<Vec<curbside_domain::OutboxItem>> {
+        let queue = PlatformActions {
+            kind_for: &|_| Some(OutboxKind::Hide),
+            text: None,
+            cap: usize::MAX,
+            audit_action: "question.hide_at_source",
+            refuse_if_none: None,
+        };
+        self.queue_platform_actions(id, queue, actor).await
+    }
+
+    /// Queues one platform action per comment behind a question, audited, in one transaction.
+    pub(crate) async fn queue_platform_actions(
+        &self,
+        id: QuestionId,
+        queue: PlatformActions<'_>,
+        actor: &Actor,
+    ) -> Result<Vec<curbside_domain::OutboxItem>> {
         let now = now_millis();
         let mut tx = self.begin_write().await?;
         let q = load_question(&mut tx, id).await?;
-        let items =
-            enqueue_for_question(&mut tx, &q, |_| Some(OutboxKind::Hide), None, usize::MAX, now).await?;
+        let items = enqueue_for_question(&mut tx, &q, queue.kind_for, queue.text, queue.cap, now).await?;
+        if let (true, Some(why)) = (items.is_empty(), queue.refuse_if_none) {
+            return Err(StoreError::Conflict(why.to_owned()));
+        }
         audit(
             &mut tx,
             actor,
-            "question.hide_at_source",
+            queue.audit_action,
             Some(q.session_id),
             Some(id),
             serde_json::json!({"comments": items.len()}),
@@ -452,6 +471,17 @@ impl Store {
             .await?;
         Ok(())
     }
+}
+
+/// What [`Store::queue_platform_actions`] queues: the action kind per platform, its text, how
+/// many comments at most, and the audit entry's name.
+pub(crate) struct PlatformActions<'a> {
+    pub kind_for: &'a (dyn Fn(Platform) -> Option<OutboxKind> + Sync),
+    pub text: Option<&'a str>,
+    pub cap: usize,
+    pub audit_action: &'static str,
+    /// Refuse (and write nothing) when no comment could take the action.
+    pub refuse_if_none: Option<&'static str>,
 }
 
 /// The answering staff member, with the name and credentials the transcript shows.
