@@ -24,10 +24,13 @@ pub enum MythListError {
     EmptyGroup(String),
 }
 
-/// The myths a screener looks for.
+/// The myths a screener looks for, with one automaton over every phrase so a comment is scanned
+/// once however long the list grows.
 #[derive(Debug, Clone)]
 pub struct MythList {
     myths: Vec<Myth>,
+    phrases: Vec<String>,
+    automaton: Option<aho_corasick::AhoCorasick>,
 }
 
 impl MythList {
@@ -51,18 +54,28 @@ impl MythList {
                 }
             }
         }
-        Ok(MythList { myths })
+        Ok(MythList::indexed(myths))
+    }
+
+    fn indexed(myths: Vec<Myth>) -> MythList {
+        let mut phrases: Vec<String> = myths.iter().flat_map(|m| m.all.iter().flatten().cloned()).collect();
+        phrases.sort();
+        phrases.dedup();
+        phrases.retain(|p| !p.is_empty());
+        let automaton = aho_corasick::AhoCorasick::new(&phrases).ok();
+        MythList { myths, phrases, automaton }
     }
 
     /// This list with an organisation's additions; a `disabled` entry removes a myth by topic.
-    pub fn extended(mut self, org: MythList) -> MythList {
+    pub fn extended(self, org: MythList) -> MythList {
+        let mut myths = self.myths;
         for m in org.myths {
-            self.myths.retain(|b| !b.topic.eq_ignore_ascii_case(&m.topic));
+            myths.retain(|b| !b.topic.eq_ignore_ascii_case(&m.topic));
             if !m.disabled {
-                self.myths.push(m);
+                myths.push(m);
             }
         }
-        self
+        MythList::indexed(myths)
     }
 
     pub fn len(&self) -> usize {
@@ -75,10 +88,22 @@ impl MythList {
 
     /// The first myth a folded comment repeats.
     pub fn detect(&self, folded: &str) -> Option<&str> {
+        // Which phrases occur at the start of a word, found in one pass.
+        let present: std::collections::HashSet<&str> = match &self.automaton {
+            Some(ac) => ac
+                .find_overlapping_iter(folded)
+                .filter(|m| starts_word(folded, m.start(), &self.phrases[m.pattern().as_usize()]))
+                .map(|m| self.phrases[m.pattern().as_usize()].as_str())
+                .collect(),
+            None => self.phrases.iter().filter(|p| has_word_start(folded, p)).map(String::as_str).collect(),
+        };
+        if present.is_empty() {
+            return None;
+        }
         self.myths
             .iter()
             .filter(|m| !m.disabled)
-            .find(|m| m.all.iter().all(|group| group.iter().any(|p| has_word_start(folded, p))))
+            .find(|m| m.all.iter().all(|group| group.iter().any(|p| present.contains(p.as_str()))))
             .map(|m| m.topic.as_str())
     }
 }
@@ -86,14 +111,12 @@ impl MythList {
 /// Whether `phrase` occurs in `text` starting at a word boundary ("vaccin" in "vaccines", not
 /// "air" in "hair").
 fn has_word_start(text: &str, phrase: &str) -> bool {
-    if phrase.is_empty() {
-        return false;
-    }
-    text.match_indices(phrase).any(|(i, _)| {
-        let starts_word = !phrase.starts_with(char::is_alphanumeric)
-            || text[..i].chars().next_back().is_none_or(|c| !c.is_alphanumeric());
-        starts_word
-    })
+    !phrase.is_empty() && text.match_indices(phrase).any(|(i, _)| starts_word(text, i, phrase))
+}
+
+fn starts_word(text: &str, at: usize, phrase: &str) -> bool {
+    !phrase.starts_with(char::is_alphanumeric)
+        || text[..at].chars().next_back().is_none_or(|c| !c.is_alphanumeric())
 }
 
 #[cfg(test)]

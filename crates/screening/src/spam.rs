@@ -59,8 +59,11 @@ pub fn detect(folded: &str, rules: &SpamRules, author_earlier: &[&str]) -> Optio
         return Some("link spam".into());
     }
     if !ws.is_empty() {
+        // Comments of very different lengths cannot be the same comment: skip fingerprinting them.
+        let len = folded.len();
         let repeats = author_earlier
             .iter()
+            .filter(|t| t.len() * 2 >= len && len * 2 >= t.len())
             .filter(|t| crate::duplicate::similarity(folded, t) >= REPEAT_SIMILARITY)
             .count();
         if repeats >= REPEAT_LIMIT {
