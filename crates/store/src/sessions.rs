@@ -367,6 +367,8 @@ pub struct SessionStats {
     pub questions: Vec<(String, i64)>,
     /// Outbox actions by kind and status.
     pub outbox: Vec<(String, String, i64)>,
+    /// Questions screening flagged, by flag (`emergency`, `phi`, …), for flags that occur.
+    pub flagged: Vec<(String, i64)>,
 }
 
 impl Store {
@@ -399,6 +401,20 @@ impl Store {
         .iter()
         .map(|r| Ok((r.try_get("kind")?, r.try_get("status")?, r.try_get("n")?)))
         .collect::<Result<Vec<_>>>()?;
-        Ok(SessionStats { comments, questions, outbox })
+        let mut flagged = Vec::new();
+        for flag in ["emergency", "phi", "personal_advice", "myth", "spam", "duplicate_candidate"] {
+            // Flags are a JSON array of names; a LIKE on the quoted name is exact and portable.
+            let n: i64 = sqlx::query_scalar(
+                "SELECT COUNT(*) FROM questions WHERE session_id = $1 AND flags_json LIKE $2",
+            )
+            .bind(id.0)
+            .bind(format!("%\"{flag}\"%"))
+            .fetch_one(pool)
+            .await?;
+            if n > 0 {
+                flagged.push((flag.to_owned(), n));
+            }
+        }
+        Ok(SessionStats { comments, questions, outbox, flagged })
     }
 }
