@@ -249,7 +249,10 @@ async fn answered_questions(app: &TestApp, session: i64, n: usize, len: usize) {
     assert_eq!(questions.len(), n);
     let text = "Walking every day helps your heart. ".repeat(len / 36 + 1);
     for q in questions {
-        store.act(q.id, Action::Approve { public_text: None }, &admin, None).await.expect("approve");
+        store
+            .act(q.id, Action::Approve { public_text: None, override_reason: None }, &admin, None)
+            .await
+            .expect("approve");
         store.act(q.id, Action::Answer { text: text.clone() }, &admin, None).await.expect("answer");
     }
 }

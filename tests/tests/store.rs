@@ -137,7 +137,12 @@ async fn offsets_are_gap_free_under_concurrent_writers(backend: Backend) {
             for _ in 0..50 {
                 for q in store.questions(s, Some(QuestionState::New)).await.expect("list") {
                     match store
-                        .act(q.id, Action::Approve { public_text: None }, &Actor::system("mod"), None)
+                        .act(
+                            q.id,
+                            Action::Approve { public_text: None, override_reason: None },
+                            &Actor::system("mod"),
+                            None,
+                        )
                         .await
                     {
                         Ok(_) => approved += 1,
@@ -242,8 +247,10 @@ async fn merging_moves_comments_and_adds_up_askers(backend: Backend) {
         store.act(keep, Action::Merge { into: keep }, &sys, None).await,
         Err(StoreError::Invalid(_))
     ));
-    let err =
-        store.act(dup, Action::Approve { public_text: None }, &sys, None).await.expect_err("must be refused");
+    let err = store
+        .act(dup, Action::Approve { public_text: None, override_reason: None }, &sys, None)
+        .await
+        .expect_err("must be refused");
     assert!(err.to_string().contains("merged into another question"), "{err}");
     db.drop_now().await;
 }
@@ -254,14 +261,17 @@ async fn stale_versions_and_illegal_moves_are_conflicts(backend: Backend) {
     store.ingest_comments(vec![comment(s, "v1", "A", "q?")]).await.expect("ingest");
     let q = store.questions(s, None).await.expect("list").remove(0);
     let alice = Actor::staff(UserId(0), "Alice");
-    store.act(q.id, Action::Approve { public_text: None }, &alice, Some(q.version)).await.expect("approve");
+    store
+        .act(q.id, Action::Approve { public_text: None, override_reason: None }, &alice, Some(q.version))
+        .await
+        .expect("approve");
     let err = store
         .act(q.id, Action::Reject { reason: None }, &Actor::system("Bob"), Some(q.version))
         .await
         .expect_err("must be refused");
     assert!(matches!(&err, StoreError::Conflict(m) if m.contains("by Alice")), "{err}");
     let err = store
-        .act(q.id, Action::Approve { public_text: None }, &Actor::system("Bob"), None)
+        .act(q.id, Action::Approve { public_text: None, override_reason: None }, &Actor::system("Bob"), None)
         .await
         .expect_err("must be refused");
     assert_eq!(err.to_string(), "already approved by Alice");

@@ -198,7 +198,7 @@ async fn edits_removals_and_hides_update_the_question_visibly(backend: Backend) 
     let qs = app.questions(sid).await;
     assert_eq!(qs.len(), 2, "nothing is deleted");
     assert_eq!(qs[0]["flags"], json!(["hidden"]));
-    assert_eq!(qs[1]["flags"], json!(["removed"]));
+    assert_eq!(qs[1]["flags"], json!(["phi", "removed"]), "screening's flag stays beside the removal");
     let admin = app.admin().await;
     let (_, active) =
         app.call("GET", &format!("/api/sessions/{sid}/questions?state=active"), Some(&admin), None).await;

@@ -16,15 +16,124 @@ pub enum EventAudience {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum EventBody {
-    /// A question was created or changed. `change` names what happened (`created`, `approve`,
-    /// `answer`, `comment_edited`, `removed_at_source`, …).
-    Question { change: String, question: Box<Question> },
-    /// The session itself changed (status, title, sources).
-    Session { change: String, session: Box<Session> },
+    /// A question was created or changed; `change` names what happened.
+    Question { change: QuestionChange, question: Box<Question> },
+    /// The session itself changed (status, title, sources, settings).
+    Session { change: SessionChange, session: Box<Session> },
     /// A platform action was queued or its delivery status changed.
     Outbox { item: Box<crate::OutboxItem> },
     /// A backstage note was sent (`change` `sent`) or acknowledged (`read`).
     Note { change: String, note: Box<crate::BackstageNote> },
+}
+
+/// What happened to a question, as its event names it. The serialized names are part of the
+/// staff protocol (docs/protocol.md).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum QuestionChange {
+    Created,
+    Approve,
+    /// Approved although its public wording still holds detected private information, with
+    /// the moderator's recorded reason (audited).
+    ApproveOverride,
+    Reject,
+    Merge,
+    /// The target of a merge (its count grew).
+    MergedInto,
+    PutOnAir,
+    TakeOffAir,
+    Answer,
+    Correct,
+    CommentEdited,
+    RemovedAtSource,
+    HiddenAtSource,
+    UnhiddenAtSource,
+    /// A staff member recorded the outcome of an emergency (it leaves the follow-up list).
+    OutcomeRecorded,
+    /// A moderator's own approval, rejection or merge taken back within the undo window.
+    UndoApprove,
+    UndoReject,
+    UndoMerge,
+    /// The target of an undone merge (its count shrank).
+    UnmergedFrom,
+    /// A commenter's data was erased or purged (staff only).
+    Redacted,
+}
+
+impl QuestionChange {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            QuestionChange::Created => "created",
+            QuestionChange::Approve => "approve",
+            QuestionChange::ApproveOverride => "approve_override",
+            QuestionChange::Reject => "reject",
+            QuestionChange::Merge => "merge",
+            QuestionChange::MergedInto => "merged_into",
+            QuestionChange::PutOnAir => "put_on_air",
+            QuestionChange::TakeOffAir => "take_off_air",
+            QuestionChange::Answer => "answer",
+            QuestionChange::Correct => "correct",
+            QuestionChange::CommentEdited => "comment_edited",
+            QuestionChange::RemovedAtSource => "removed_at_source",
+            QuestionChange::HiddenAtSource => "hidden_at_source",
+            QuestionChange::UnhiddenAtSource => "unhidden_at_source",
+            QuestionChange::OutcomeRecorded => "outcome_recorded",
+            QuestionChange::UndoApprove => "undo_approve",
+            QuestionChange::UndoReject => "undo_reject",
+            QuestionChange::UndoMerge => "undo_merge",
+            QuestionChange::UnmergedFrom => "unmerged_from",
+            QuestionChange::Redacted => "redacted",
+        }
+    }
+}
+
+impl From<crate::ActionKind> for QuestionChange {
+    fn from(kind: crate::ActionKind) -> Self {
+        use crate::ActionKind as A;
+        match kind {
+            A::Approve => QuestionChange::Approve,
+            A::Reject => QuestionChange::Reject,
+            A::Merge => QuestionChange::Merge,
+            A::PutOnAir => QuestionChange::PutOnAir,
+            A::TakeOffAir => QuestionChange::TakeOffAir,
+            A::Answer => QuestionChange::Answer,
+            A::Correct => QuestionChange::Correct,
+            A::UndoApprove => QuestionChange::UndoApprove,
+            A::UndoReject => QuestionChange::UndoReject,
+            A::UndoMerge => QuestionChange::UndoMerge,
+        }
+    }
+}
+
+/// What happened to a session, as its event names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum SessionChange {
+    Created,
+    Status,
+    SourceHealth,
+    /// Specialists were assigned or unassigned (staff only).
+    Specialists,
+    /// A source's access token was replaced (staff only; never the token).
+    SourceToken,
+    /// The overlay key was rotated (staff only; the session JSON never carries the key).
+    OverlayKey,
+    /// The scheduled start or the recording link changed.
+    Details,
+}
+
+impl SessionChange {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SessionChange::Created => "created",
+            SessionChange::Status => "status",
+            SessionChange::SourceHealth => "source_health",
+            SessionChange::Specialists => "specialists",
+            SessionChange::SourceToken => "source_token",
+            SessionChange::OverlayKey => "overlay_key",
+            SessionChange::Details => "details",
+        }
+    }
 }
 
 /// The session as the public sees it.
@@ -182,6 +291,7 @@ mod tests {
             created_at: 1,
             updated_at: 10,
             last_actor: Some("Dr Lee".into()),
+            screening: Default::default(),
         }
     }
 
@@ -195,6 +305,30 @@ mod tests {
         }
         assert!(json.contains("\"platforms\":[\"facebook\",\"instagram\"]"), "{json}");
         assert!(json.starts_with("{\"type\":\"entry\""), "{json}");
+    }
+
+    #[test]
+    fn change_names_serialize_as_the_protocol_says() {
+        use crate::ActionKind;
+        for (kind, name) in [
+            (ActionKind::Approve, "approve"),
+            (ActionKind::PutOnAir, "put_on_air"),
+            (ActionKind::TakeOffAir, "take_off_air"),
+            (ActionKind::Correct, "correct"),
+        ] {
+            let change = QuestionChange::from(kind);
+            assert_eq!(change.as_str(), name);
+            assert_eq!(kind.as_str(), name);
+            assert_eq!(serde_json::to_value(change).unwrap(), name);
+        }
+        for c in
+            [QuestionChange::MergedInto, QuestionChange::UnhiddenAtSource, QuestionChange::ApproveOverride]
+        {
+            assert_eq!(serde_json::to_value(c).unwrap(), c.as_str());
+        }
+        for c in [SessionChange::Created, SessionChange::Status, SessionChange::SourceHealth] {
+            assert_eq!(serde_json::to_value(c).unwrap(), c.as_str());
+        }
     }
 
     #[test]

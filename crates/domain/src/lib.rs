@@ -10,6 +10,7 @@ pub mod outbox;
 pub mod overlay;
 pub mod question;
 pub mod retention;
+pub mod screening;
 pub mod session;
 pub mod staff;
 pub mod text;
@@ -18,7 +19,7 @@ pub use audit::AuditEntry;
 pub use comment::NewComment;
 pub use event::{
     EventAudience, EventBody, PublicAnswer, PublicAnsweredBy, PublicBody, PublicEntry, PublicSession,
-    StoredEvent,
+    QuestionChange, SessionChange, StoredEvent,
 };
 pub use ids::{CommentId, Offset, QuestionId, SessionId, SourceId, UserId};
 pub use note::BackstageNote;
@@ -29,6 +30,7 @@ pub use question::{
     TransitionError,
 };
 pub use retention::{Redaction, ERASED_TEXT, PURGED_TEXT};
+pub use screening::{Finding, Screening, Span, SpanKind};
 pub use session::{
     Platform, Session, SessionStatus, SessionStatusError, Slug, SlugError, SourceHealth, SourceSpec,
     SourceState, SourceView,

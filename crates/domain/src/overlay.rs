@@ -2,7 +2,7 @@
 //! else — the approved wording, a de-identified "A viewer on Instagram asks", the specialist,
 //! and the answer's first lines. Computed from the staff payload, so it rides the same offsets.
 
-use crate::{EventBody, Platform, Question, QuestionId, QuestionState};
+use crate::{EventBody, Platform, Question, QuestionChange, QuestionId, QuestionState};
 use serde::{Deserialize, Serialize};
 
 /// How much of an answer the overlay shows: a lower third has room for a few lines.
@@ -45,9 +45,9 @@ impl OverlayBody {
     /// replies) is invisible to the broadcast.
     pub fn of(event: &EventBody) -> Option<OverlayBody> {
         let EventBody::Question { change, question: q } = event else { return None };
-        match change.as_str() {
-            "take_off_air" => Some(OverlayBody::OffAir { question_id: q.id }),
-            "answer" | "correct" if q.state.is_answered() => {
+        match change {
+            QuestionChange::TakeOffAir => Some(OverlayBody::OffAir { question_id: q.id }),
+            QuestionChange::Answer | QuestionChange::Correct if q.state.is_answered() => {
                 Some(OverlayBody::Show { question: OverlayQuestion::of(q) })
             }
             _ if q.state == QuestionState::OnAir => {
@@ -157,11 +157,13 @@ mod tests {
             created_at: 1,
             updated_at: 2,
             last_actor: Some("Dr Ada Lee".into()),
+            screening: Default::default(),
         }
     }
 
     fn event(change: &str, q: &Question) -> EventBody {
-        EventBody::Question { change: change.into(), question: Box::new(q.clone()) }
+        let change = serde_json::from_value(serde_json::json!(change)).expect("a change name");
+        EventBody::Question { change, question: Box::new(q.clone()) }
     }
 
     #[test]

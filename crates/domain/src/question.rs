@@ -188,8 +188,11 @@ impl ActionKind {
 /// An action with its data, validated: constructing one checks the text limits.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Action {
+    /// `override_reason`: approve although the wording still holds detected private
+    /// information, for this recorded reason (audited). Without it such an approval is refused.
     Approve {
         public_text: Option<String>,
+        override_reason: Option<String>,
     },
     Reject {
         reason: Option<String>,
@@ -219,7 +222,18 @@ pub enum Action {
 
 impl Action {
     pub fn approve(public_text: Option<&str>) -> Result<Action, TextError> {
-        Ok(Action::Approve { public_text: TextLimit::PUBLIC_TEXT.optional(public_text)? })
+        Action::approve_overriding(public_text, None)
+    }
+
+    /// An approval that may override the private-information guard with a reason.
+    pub fn approve_overriding(
+        public_text: Option<&str>,
+        override_reason: Option<&str>,
+    ) -> Result<Action, TextError> {
+        Ok(Action::Approve {
+            public_text: TextLimit::PUBLIC_TEXT.optional(public_text)?,
+            override_reason: TextLimit::REASON.optional(override_reason)?,
+        })
     }
 
     pub fn reject(reason: Option<&str>) -> Result<Action, TextError> {
@@ -258,7 +272,7 @@ pub struct TransitionError {
     pub reason: &'static str,
 }
 
-/// Labels on a question. Screening (later) sets the clinical ones; the platform sets `removed`
+/// Labels on a question. Screening sets the clinical ones (with reasons in `screening.findings`); the platform sets `removed`
 /// and `hidden` when the comment was taken down at its source.
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, utoipa::ToSchema,
@@ -270,6 +284,8 @@ pub enum Flag {
     PersonalAdvice,
     Spam,
     DuplicateCandidate,
+    /// Repeats a common health myth (advisory: a topic for the specialist, never a reason to hide).
+    Myth,
     /// The comment was deleted on the platform.
     Removed,
     /// The comment was hidden on the platform.
@@ -344,6 +360,9 @@ pub struct Question {
     pub updated_at: UnixMillis,
     /// The staff member who made the last change, for "already approved by …".
     pub last_actor: Option<String>,
+    /// What screening found in `original_text` (staff only: spans point at private details).
+    #[serde(default)]
+    pub screening: crate::Screening,
 }
 
 impl Question {
@@ -455,7 +474,10 @@ mod tests {
     #[test]
     fn actions_validate_their_text() {
         assert!(Action::answer("").is_err());
-        assert_eq!(Action::approve(Some("  ")).unwrap(), Action::Approve { public_text: None });
+        assert_eq!(
+            Action::approve(Some("  ")).unwrap(),
+            Action::Approve { public_text: None, override_reason: None }
+        );
         assert_eq!(Action::answer(" Yes. ").unwrap(), Action::Answer { text: "Yes.".into() });
     }
 
@@ -477,6 +499,7 @@ mod tests {
             created_at: 0,
             updated_at: 0,
             last_actor: None,
+            screening: Default::default(),
         };
         assert!(q.is_active());
         q.flags.insert(Flag::Phi);

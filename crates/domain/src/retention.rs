@@ -46,6 +46,8 @@ impl Redaction {
         if self.origin_questions.contains(&q.id) {
             if q.original_text != self.placeholder {
                 q.original_text = self.placeholder.to_owned();
+                // The spans pointed into the purged text; a suggestion may quote it.
+                q.screening = Default::default();
                 changed = true;
             }
             if Self::public_text_is_raw(q.state) && q.public_text != self.placeholder {
@@ -97,6 +99,7 @@ mod tests {
             created_at: 0,
             updated_at: 0,
             last_actor: None,
+            screening: Default::default(),
         }
     }
 

@@ -60,6 +60,7 @@ impl Application {
         }
         ensure_first_admin(&store, &config).await?;
         store.set_reply_cap(config.reply_cap);
+        store.set_screener(config.screener.clone());
         let metrics = Arc::new(Metrics::new());
         let hub_config = HubConfig {
             max_public_connections: config.max_public_connections,

@@ -19,6 +19,9 @@ const DEFAULT_WRITE_TIMEOUT_MS: &str = "10000";
 const DEFAULT_SIGNIN_QUEUE: &str = "16";
 pub const DEFAULT_LOG: &str = "info";
 pub const DEFAULT_LOG_FORMAT: &str = "human";
+/// The US default crisis reply: resources first, warm, asks nothing identifying.
+pub const DEFAULT_CRISIS_REPLY: &str = "If this is an emergency, call 911 or go to the nearest emergency \
+     department now. If you are struggling, you're not alone: call or text 988 (Suicide & Crisis Lifeline) any time.";
 
 #[derive(Clone)]
 pub struct Config {
@@ -50,6 +53,13 @@ pub struct Config {
     pub signin_workers: usize,
     /// Sign-ins that may wait for a worker; beyond that the answer is 429 at once.
     pub signin_queue: usize,
+    /// The detectors every incoming comment goes through, with the organisation's myth list and
+    /// blocked words.
+    pub screener: curbside_screening::Screener,
+    /// The one-click reply to an emergency or crisis comment (`CURBSIDE_CRISIS_REPLY`).
+    pub crisis_reply: String,
+    /// The one-click reply to a personal-advice question (`CURBSIDE_REDIRECT_REPLY`).
+    pub redirect_reply: String,
 }
 
 impl std::fmt::Debug for Config {
@@ -136,6 +146,19 @@ pub struct Settings {
     /// Log format: `human` or `json` (for log shippers).
     #[arg(long, env = "CURBSIDE_LOG_FORMAT", default_value = DEFAULT_LOG_FORMAT)]
     pub log_format: String,
+    /// A JSON file of health myths added to (or, with `"disabled": true`, removed from) the
+    /// built-in list; see docs/safety.md.
+    #[arg(long, env = "CURBSIDE_MYTHS_FILE")]
+    pub myths_file: Option<String>,
+    /// Comma-separated words or phrases that mark a comment as spam or abuse.
+    #[arg(long, env = "CURBSIDE_BLOCKED_WORDS")]
+    pub blocked_words: Option<String>,
+    /// The crisis reply sent with one click to an emergency comment (US default: 911 and 988).
+    #[arg(long, env = "CURBSIDE_CRISIS_REPLY")]
+    pub crisis_reply: Option<String>,
+    /// The reply sent with one click to a personal-advice question.
+    #[arg(long, env = "CURBSIDE_REDIRECT_REPLY")]
+    pub redirect_reply: Option<String>,
 }
 
 impl std::fmt::Debug for Settings {
@@ -271,8 +294,26 @@ impl Settings {
                 None => crate::signin::PasswordPool::default_workers(),
             },
             signin_queue: whole_number("CURBSIDE_SIGNIN_QUEUE", &self.signin_queue)?,
+            screener: screener(self.myths_file.as_deref(), self.blocked_words.as_deref())?,
+            crisis_reply: nonempty(self.crisis_reply).unwrap_or_else(|| DEFAULT_CRISIS_REPLY.to_owned()),
+            redirect_reply: nonempty(self.redirect_reply)
+                .unwrap_or_else(|| curbside_screening::advice::REDIRECT_REPLY.to_owned()),
         })
     }
+}
+
+/// The screener from the optional myth file and blocked-word list.
+fn screener(myths_file: Option<&str>, blocked: Option<&str>) -> anyhow::Result<curbside_screening::Screener> {
+    use curbside_screening::{MythList, Screener, SpamRules};
+    let mut myths = MythList::builtin();
+    if let Some(path) = myths_file.map(str::trim).filter(|p| !p.is_empty()) {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("CURBSIDE_MYTHS_FILE {path:?} cannot be read"))?;
+        let org = MythList::parse(&text).map_err(|e| anyhow::anyhow!("CURBSIDE_MYTHS_FILE {path:?}: {e}"))?;
+        myths = myths.extended(org);
+    }
+    let words = blocked.unwrap_or_default().split(',').map(str::to_owned);
+    Ok(Screener::new(myths, SpamRules::new(words)))
 }
 
 fn whole_number(name: &str, raw: &str) -> anyhow::Result<usize> {
@@ -332,6 +373,9 @@ mod tests {
         let mut s = Settings::defaults();
         s.admin_email = Some("a@b.c".into());
         assert!(s.check().unwrap_err().to_string().contains("both"));
+        let mut s = Settings::defaults();
+        s.myths_file = Some("/nonexistent/myths.json".into());
+        assert!(s.check().unwrap_err().to_string().starts_with("CURBSIDE_MYTHS_FILE"));
         let mut s = Settings::defaults();
         s.reply_cap = "abc".into();
         assert_eq!(

@@ -192,7 +192,12 @@ fn print_banner(base: &str, session: i64, overlay_key: &str, graph: &str, speed:
         "    curl -s -X POST -H \"Authorization: Bearer $TOKEN\" -H 'content-type: application/json' \\"
     );
     println!("      -d '{{\"text\":\"Your answer\"}}' {base}/api/questions/ID/answer");
-    println!("  Replies then appear below (Facebook reply comments, Instagram private replies).\n");
+    println!("  Replies then appear below (Facebook reply comments, Instagram private replies).");
+    println!(
+        "  Screening: phone numbers and names arrive redacted (\"[phone removed]\"); emergencies first with"
+    );
+    println!("    curl -s -H \"Authorization: Bearer $TOKEN\" '{base}/api/sessions/{session}/questions?order=priority'");
+    println!("  and a one-click crisis reply: curl -s -X POST -H \"Authorization: Bearer $TOKEN\" {base}/api/questions/ID/crisis-reply\n");
     println!("  Ctrl-C stops the demo.\n");
 }
 
@@ -221,8 +226,11 @@ fn status_line(
         )
     };
     let clock = sim.stream_time.as_secs();
+    let flagged: Vec<String> = stats.flagged.iter().map(|(f, n)| format!("{f} {n}")).collect();
+    let flagged =
+        if flagged.is_empty() { String::new() } else { format!(" · flagged: {}", flagged.join(", ")) };
     format!(
-        "[stream {:02}:{:02}{}] {} · {} · waiting {} · approved {} · answered {} · replies: fb {fb_replies}, ig {ig_replies}",
+        "[stream {:02}:{:02}{}] {} · {} · waiting {} · approved {} · answered {}{flagged} · replies: fb {fb_replies}, ig {ig_replies}",
         clock / 60,
         clock % 60,
         if sim.finished { " ended" } else { "" },

@@ -1,6 +1,6 @@
 //! The OpenAPI 3.1 description of the staff API, generated from the handlers' annotations.
 
-use crate::api::{audit, notes, questions, retention, sessions, users};
+use crate::api::{audit, notes, questions, retention, safety, sessions, users};
 use crate::auth;
 use axum::response::IntoResponse;
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
@@ -19,6 +19,7 @@ use utoipa::{Modify, OpenApi};
         audit::list, audit::export_csv, retention::purge, retention::erase,
         crate::web::overlay::rotate_key, crate::web::overlay::on_air_now,
         notes::list, notes::send, notes::read,
+        safety::crisis_reply, safety::redirect_reply, safety::outcome, safety::follow_ups,
     ),
     modifiers(&Security),
     security(("bearer" = []), ("cookie" = [])),

@@ -3,9 +3,11 @@
 
 use crate::db::{append_events, NewEvent};
 use crate::questions::question_event;
+use crate::screening::{with_screening_flags, SessionContext};
 use crate::{now_millis, Result, Store};
 use curbside_domain::{
-    CommentId, Question, QuestionId, QuestionSource, QuestionState, SessionId, SourceId, StoredEvent,
+    CommentId, Question, QuestionChange, QuestionId, QuestionSource, QuestionState, SessionId, SourceId,
+    StoredEvent,
 };
 use std::collections::BTreeMap;
 use std::collections::BTreeSet;
@@ -34,6 +36,8 @@ impl Store {
         let mut tx = self.begin_write().await?;
         let mut created: BTreeMap<SessionId, Vec<NewEvent>> = BTreeMap::new();
         let mut last_comment: BTreeMap<SourceId, i64> = BTreeMap::new();
+        let screener = self.screener();
+        let mut contexts: BTreeMap<SessionId, SessionContext> = BTreeMap::new();
         for c in &batch {
             let comment_id: Option<i64> = sqlx::query_scalar(
                 "INSERT INTO comments (platform, platform_comment_id, session_id, source_id, author_id, \
@@ -59,17 +63,30 @@ impl Store {
                 continue;
             };
             let text = c.text.trim();
+            // Screened before anyone sees it, in this transaction: the default public wording
+            // is the redacted text, never the raw comment.
+            let ctx = match contexts.entry(c.session_id) {
+                std::collections::btree_map::Entry::Occupied(e) => e.into_mut(),
+                std::collections::btree_map::Entry::Vacant(e) => {
+                    e.insert(SessionContext::load(&mut tx, c.session_id, None).await?)
+                }
+            };
+            let screened = ctx.screen(&screener, text, c.author_id.as_deref());
+            let flags = with_screening_flags(BTreeSet::new(), &screened);
             let question_id: i64 = sqlx::query_scalar(
-                "INSERT INTO questions (session_id, state, public_text, original_text, created_at, updated_at) \
-                 VALUES ($1, 'new', $2, $3, $4, $5) RETURNING id",
+                "INSERT INTO questions (session_id, state, public_text, original_text, flags_json, screening_json, \
+                 created_at, updated_at) VALUES ($1, 'new', $2, $3, $4, $5, $6, $7) RETURNING id",
             )
             .bind(c.session_id.0)
+            .bind(&screened.redacted)
             .bind(text)
-            .bind(text)
+            .bind(serde_json::to_string(&flags)?)
+            .bind(serde_json::to_string(&screened.screening)?)
             .bind(now)
             .bind(now)
             .fetch_one(&mut *tx)
             .await?;
+            ctx.remember(Some(QuestionId(question_id)), text, c.author_id.as_deref());
             sqlx::query("UPDATE comments SET question_id = $1, origin_question_id = $2 WHERE id = $3")
                 .bind(question_id)
                 .bind(question_id)
@@ -87,9 +104,9 @@ impl Store {
                 session_id: c.session_id,
                 state: QuestionState::New,
                 version: 1,
-                public_text: text.to_owned(),
+                public_text: screened.redacted,
                 original_text: text.to_owned(),
-                flags: BTreeSet::new(),
+                flags,
                 asked_by_count: 1,
                 merged_into: None,
                 reject_reason: None,
@@ -105,8 +122,9 @@ impl Store {
                 created_at: now,
                 updated_at: now,
                 last_actor: None,
+                screening: screened.screening,
             };
-            created.entry(c.session_id).or_default().push(question_event("created", &question));
+            created.entry(c.session_id).or_default().push(question_event(QuestionChange::Created, &question));
         }
         for (source, at) in last_comment {
             sqlx::query("UPDATE sources SET last_comment_at = $1 WHERE id = $2 AND (last_comment_at IS NULL OR last_comment_at < $3)")

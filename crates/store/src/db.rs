@@ -55,6 +55,9 @@ struct Inner {
     reply_cap: AtomicUsize,
     /// Seals platform access tokens at rest; `None` refuses to store tokens.
     secret_key: std::sync::RwLock<Option<SecretKey>>,
+    /// The configured detectors every incoming comment goes through (built-in lists until
+    /// configuration installs its own).
+    screener: OnceLock<Arc<curbside_screening::Screener>>,
 }
 
 impl std::fmt::Debug for Store {
@@ -124,6 +127,7 @@ impl Store {
                 sink: OnceLock::new(),
                 reply_cap: AtomicUsize::new(DEFAULT_REPLY_CAP),
                 secret_key: std::sync::RwLock::new(None),
+                screener: OnceLock::new(),
             }),
         }
     }
@@ -160,6 +164,16 @@ impl Store {
     /// Sets how many askers of one question get a platform reply (`CURBSIDE_REPLY_CAP`).
     pub fn set_reply_cap(&self, cap: usize) {
         self.inner.reply_cap.store(cap, Ordering::Relaxed);
+    }
+
+    /// Installs the configured screener (an organisation's myth list, blocked words). Only the
+    /// first call takes effect; until then the built-in lists are used.
+    pub fn set_screener(&self, screener: curbside_screening::Screener) {
+        let _ = self.inner.screener.set(Arc::new(screener));
+    }
+
+    pub(crate) fn screener(&self) -> Arc<curbside_screening::Screener> {
+        self.inner.screener.get_or_init(|| Arc::new(curbside_screening::Screener::default())).clone()
     }
 
     pub(crate) fn reply_cap(&self) -> usize {

@@ -4,18 +4,20 @@
 use crate::audit::{audit, audit_entry};
 use crate::db::{append_events, NewEvent};
 use crate::outbox::{enqueue_for_question, outbox_event};
+use crate::screening::private_info_in;
 use crate::{now_millis, Actor, Result, Store, StoreError};
+use curbside_domain::screening::describe_kinds;
 use curbside_domain::{
     question::UNDO_WINDOW_MS, Action, Answer, AnswerRevision, AnsweredBy, CommentId, EventBody, Flag,
-    OutboxKind, Platform, PublicBody, PublicEntry, Question, QuestionId, QuestionSource, QuestionState,
-    SessionId, UserId,
+    OutboxKind, Platform, PublicBody, PublicEntry, Question, QuestionChange, QuestionId, QuestionSource,
+    QuestionState, SessionId, UserId,
 };
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 use std::collections::{BTreeSet, HashMap};
 
 const QUESTION_COLUMNS: &str = "id, session_id, state, version, public_text, original_text, flags_json, \
-     asked_by_count, merged_into, reject_reason, last_actor, created_at, updated_at";
+     asked_by_count, merged_into, reject_reason, last_actor, created_at, updated_at, screening_json";
 
 /// How many times a write that lost a race with a concurrent writer is retried.
 const WRITE_ATTEMPTS: usize = 4;
@@ -23,6 +25,7 @@ const WRITE_ATTEMPTS: usize = 4;
 fn question_from_row(r: &AnyRow) -> Result<Question> {
     let state: String = r.try_get("state")?;
     let flags: String = r.try_get("flags_json")?;
+    let screening: String = r.try_get("screening_json")?;
     Ok(Question {
         id: QuestionId(r.try_get("id")?),
         session_id: SessionId(r.try_get("session_id")?),
@@ -40,6 +43,7 @@ fn question_from_row(r: &AnyRow) -> Result<Question> {
         created_at: r.try_get("created_at")?,
         updated_at: r.try_get("updated_at")?,
         last_actor: r.try_get("last_actor")?,
+        screening: serde_json::from_str(&screening)?,
     })
 }
 
@@ -152,16 +156,13 @@ pub(crate) async fn load_question(conn: &mut AnyConnection, id: QuestionId) -> R
 
 /// The event for a changed question: staff get it whole; the public gets the transcript entry
 /// whenever the question has a published answer (so merges into it update the count too).
-pub(crate) fn question_event(change: &str, q: &Question) -> NewEvent {
+pub(crate) fn question_event(change: QuestionChange, q: &Question) -> NewEvent {
     let public = if q.state.is_answered() {
         PublicEntry::of(q).map(|entry| PublicBody::Entry { entry })
     } else {
         None
     };
-    NewEvent {
-        staff: EventBody::Question { change: change.to_owned(), question: Box::new(q.clone()) },
-        public,
-    }
+    NewEvent { staff: EventBody::Question { change, question: Box::new(q.clone()) }, public }
 }
 
 impl Store {
@@ -248,8 +249,35 @@ impl Store {
         })?;
         let mut detail = audit_detail(action);
         let mut touched = vec![id];
+        let mut overridden = false;
         match action {
-            Action::Approve { public_text } => {
+            Action::Approve { public_text, override_reason } => {
+                // The approval guard: what airs must not hold a detected private detail unless
+                // a moderator explicitly overrides, with a reason that is audited.
+                let wording = public_text.as_deref().unwrap_or(&before.public_text);
+                let found = private_info_in(wording, &before);
+                if !found.is_empty() {
+                    let Some(reason) = override_reason else {
+                        return Err(StoreError::Conflict(format!(
+                            "cannot approve: the public wording still contains {}; reword it, or approve \
+                             with an override and its reason",
+                            describe_kinds(&found)
+                        )));
+                    };
+                    overridden = true;
+                    audit(
+                        &mut tx,
+                        actor,
+                        "question.approve_override",
+                        Some(before.session_id),
+                        Some(id),
+                        serde_json::json!({
+                            "reason": reason,
+                            "found": found.iter().map(|k| k.as_str()).collect::<Vec<_>>(),
+                        }),
+                    )
+                    .await?;
+                }
                 if let Some(text) = public_text {
                     sqlx::query("UPDATE questions SET public_text = $1 WHERE id = $2")
                         .bind(text)
@@ -358,7 +386,7 @@ impl Store {
             ));
         }
         let public_after = match action {
-            Action::Approve { public_text: Some(t) } => t.as_str(),
+            Action::Approve { public_text: Some(t), .. } => t.as_str(),
             _ => before.public_text.as_str(),
         };
         audit_entry(
@@ -378,10 +406,11 @@ impl Store {
         let mut after = None;
         for qid in touched {
             let q = load_question(&mut tx, qid).await?;
-            let change = match action {
-                _ if qid == id => action.kind().as_str(),
-                Action::UndoMerge { .. } => "unmerged_from",
-                _ => "merged_into",
+            let change = match (qid == id, overridden, action) {
+                (true, true, _) => QuestionChange::ApproveOverride,
+                (true, false, _) => QuestionChange::from(action.kind()),
+                (false, _, Action::UndoMerge { .. }) => QuestionChange::UnmergedFrom,
+                (false, _, _) => QuestionChange::MergedInto,
             };
             new_events.push(question_event(change, &q));
             if qid == id {
@@ -411,15 +440,34 @@ impl Store {
         id: QuestionId,
         actor: &Actor,
     ) -> Result<Vec<curbside_domain::OutboxItem>> {
+        let queue = PlatformActions {
+            kind_for: &|_| Some(OutboxKind::Hide),
+            text: None,
+            cap: usize::MAX,
+            audit_action: "question.hide_at_source",
+            refuse_if_none: None,
+        };
+        self.queue_platform_actions(id, queue, actor).await
+    }
+
+    /// Queues one platform action per comment behind a question, audited, in one transaction.
+    pub(crate) async fn queue_platform_actions(
+        &self,
+        id: QuestionId,
+        queue: PlatformActions<'_>,
+        actor: &Actor,
+    ) -> Result<Vec<curbside_domain::OutboxItem>> {
         let now = now_millis();
         let mut tx = self.begin_write().await?;
         let q = load_question(&mut tx, id).await?;
-        let items =
-            enqueue_for_question(&mut tx, &q, |_| Some(OutboxKind::Hide), None, usize::MAX, now).await?;
+        let items = enqueue_for_question(&mut tx, &q, queue.kind_for, queue.text, queue.cap, now).await?;
+        if let (true, Some(why)) = (items.is_empty(), queue.refuse_if_none) {
+            return Err(StoreError::Conflict(why.to_owned()));
+        }
         audit(
             &mut tx,
             actor,
-            "question.hide_at_source",
+            queue.audit_action,
             Some(q.session_id),
             Some(id),
             serde_json::json!({"comments": items.len()}),
@@ -568,6 +616,17 @@ impl Store {
     }
 }
 
+/// What [`Store::queue_platform_actions`] queues: the action kind per platform, its text, how
+/// many comments at most, and the audit entry's name.
+pub(crate) struct PlatformActions<'a> {
+    pub kind_for: &'a (dyn Fn(Platform) -> Option<OutboxKind> + Sync),
+    pub text: Option<&'a str>,
+    pub cap: usize,
+    pub audit_action: &'static str,
+    /// Refuse (and write nothing) when no comment could take the action.
+    pub refuse_if_none: Option<&'static str>,
+}
+
 /// The answering staff member, with the name and credentials the transcript shows.
 async fn answerer(tx: &mut AnyConnection, actor: &Actor) -> Result<AnsweredBy> {
     let user =
@@ -599,7 +658,9 @@ fn lost_race(q: &Question, actor: &Actor) -> Option<String> {
 /// What the audit log keeps of an action's data. Answer text is kept: it is published anyway.
 fn audit_detail(action: &Action) -> serde_json::Value {
     match action {
-        Action::Approve { public_text } => serde_json::json!({"public_text": public_text}),
+        Action::Approve { public_text, override_reason } => {
+            serde_json::json!({"public_text": public_text, "override_reason": override_reason})
+        }
         Action::Reject { reason } => serde_json::json!({"reason": reason}),
         Action::Merge { into } => serde_json::json!({"into": into}),
         Action::PutOnAir | Action::TakeOffAir | Action::UndoReject => serde_json::Value::Null,

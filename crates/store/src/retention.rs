@@ -86,7 +86,10 @@ impl Store {
             let mut new_events: Vec<NewEvent> = Vec::with_capacity(questions.len());
             for q in questions {
                 let q = load_question(&mut tx, q).await?;
-                new_events.push(NewEvent { public: None, ..question_event("redacted", &q) });
+                new_events.push(NewEvent {
+                    public: None,
+                    ..question_event(curbside_domain::QuestionChange::Redacted, &q)
+                });
             }
             events.extend(append_events(&mut tx, session, now, new_events).await?);
         }
@@ -155,7 +158,8 @@ async fn redact(
     for q in &redaction.origin_questions {
         // Wording a moderator never approved is still the commenter's own text.
         sqlx::query(
-            "UPDATE questions SET original_text = $1, \
+            // The screening's spans point into the purged text and its suggestion quotes it.
+            "UPDATE questions SET original_text = $1, screening_json = '{}', \
              public_text = CASE WHEN state IN ('new', 'rejected', 'merged') THEN $2 ELSE public_text END WHERE id = $3",
         )
         .bind(placeholder)

@@ -4,8 +4,8 @@
 use crate::db::{append_events, NewEvent};
 use crate::{now_millis, Actor, Result, Store, StoreError};
 use curbside_domain::{
-    EventBody, Offset, PublicBody, PublicSession, Session, SessionId, SessionStatus, Slug, SourceHealth,
-    SourceId, SourceSpec, SourceState, SourceView, UserId,
+    EventBody, Offset, PublicBody, PublicSession, Session, SessionChange, SessionId, SessionStatus, Slug,
+    SourceHealth, SourceId, SourceSpec, SourceState, SourceView, UserId,
 };
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
@@ -225,7 +225,8 @@ impl Store {
         .await?;
         let mut session = load_session(&mut tx, session_id).await?;
         let events =
-            append_events(&mut tx, session_id, now, vec![session_event("created", &session)]).await?;
+            append_events(&mut tx, session_id, now, vec![session_event(SessionChange::Created, &session)])
+                .await?;
         session.last_offset = events.last().map(|e| e.offset).unwrap_or(session.last_offset);
         self.commit(tx, events).await?;
         Ok(session)
@@ -298,7 +299,7 @@ impl Store {
             &serde_json::json!({"from": current.status, "to": next}),
         )
         .await?;
-        self.commit_session_change(tx, id, now, "status").await
+        self.commit_session_change(tx, id, now, SessionChange::Status).await
     }
 
     /// The tail of a change to a session: its event (`change`) appended and the transaction
@@ -308,7 +309,7 @@ impl Store {
         mut tx: crate::db::Tx,
         id: SessionId,
         now: i64,
-        change: &str,
+        change: SessionChange,
     ) -> Result<Session> {
         let mut session = load_session(&mut tx, id).await?;
         let events = append_events(&mut tx, id, now, vec![session_event(change, &session)]).await?;
@@ -333,7 +334,10 @@ impl Store {
         audit(&mut tx, actor, "session.overlay_key", Some(id), None, serde_json::json!({})).await?;
         let mut session = load_session(&mut tx, id).await?;
         let event = NewEvent {
-            staff: EventBody::Session { change: "overlay_key".into(), session: Box::new(session.clone()) },
+            staff: EventBody::Session {
+                change: SessionChange::OverlayKey,
+                session: Box::new(session.clone()),
+            },
             public: None,
         };
         let events = append_events(&mut tx, id, now, vec![event]).await?;
@@ -344,15 +348,15 @@ impl Store {
 }
 
 /// The event for a changed session: staff get it whole, the public its public projection.
-pub(crate) fn session_event(change: &str, session: &Session) -> NewEvent {
+pub(crate) fn session_event(change: SessionChange, session: &Session) -> NewEvent {
     NewEvent {
-        staff: EventBody::Session { change: change.to_owned(), session: Box::new(session.clone()) },
+        staff: EventBody::Session { change, session: Box::new(session.clone()) },
         public: Some(PublicBody::Session { session: PublicSession::from(session) }),
     }
 }
 
 /// A session change the public has no part in (its public projection is unchanged).
-pub(crate) fn staff_session_event(change: &str, session: &Session) -> NewEvent {
+pub(crate) fn staff_session_event(change: SessionChange, session: &Session) -> NewEvent {
     NewEvent { public: None, ..session_event(change, session) }
 }
 
@@ -388,6 +392,8 @@ pub struct SessionStats {
     pub questions: Vec<(String, i64)>,
     /// Outbox actions by kind and status.
     pub outbox: Vec<(String, String, i64)>,
+    /// Questions screening flagged, by flag (`emergency`, `phi`, …), for flags that occur.
+    pub flagged: Vec<(String, i64)>,
 }
 
 impl Store {
@@ -420,7 +426,21 @@ impl Store {
         .iter()
         .map(|r| Ok((r.try_get("kind")?, r.try_get("status")?, r.try_get("n")?)))
         .collect::<Result<Vec<_>>>()?;
-        Ok(SessionStats { comments, questions, outbox })
+        let mut flagged = Vec::new();
+        for flag in ["emergency", "phi", "personal_advice", "myth", "spam", "duplicate_candidate"] {
+            // Flags are a JSON array of names; a LIKE on the quoted name is exact and portable.
+            let n: i64 = sqlx::query_scalar(
+                "SELECT COUNT(*) FROM questions WHERE session_id = $1 AND flags_json LIKE $2",
+            )
+            .bind(id.0)
+            .bind(format!("%\"{flag}\"%"))
+            .fetch_one(pool)
+            .await?;
+            if n > 0 {
+                flagged.push((flag.to_owned(), n));
+            }
+        }
+        Ok(SessionStats { comments, questions, outbox, flagged })
     }
 }
 
@@ -495,8 +515,13 @@ impl Store {
             serde_json::json!({"specialists": after.specialists}),
         )
         .await?;
-        let events =
-            append_events(&mut tx, session, now, vec![staff_session_event("specialists", &after)]).await?;
+        let events = append_events(
+            &mut tx,
+            session,
+            now,
+            vec![staff_session_event(SessionChange::Specialists, &after)],
+        )
+        .await?;
         after.last_offset = events.last().map(|e| e.offset).unwrap_or(after.last_offset);
         self.commit(tx, events).await?;
         Ok(after)

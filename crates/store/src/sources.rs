@@ -3,10 +3,12 @@
 
 use crate::db::append_events;
 use crate::questions::{load_question, question_event};
+use crate::screening::{with_screening_flags, SessionContext};
 use crate::sessions::{audit, load_session, session_event, spec_from_row};
 use crate::{now_millis, Actor, Result, Store, StoreError};
 use curbside_domain::{
-    Flag, Platform, QuestionId, QuestionState, SessionId, SessionStatus, SourceId, SourceSpec, SourceState,
+    Flag, Platform, QuestionChange, QuestionId, QuestionState, SessionId, SessionStatus, SourceId,
+    SourceSpec, SourceState,
 };
 use sqlx::any::AnyRow;
 use sqlx::Row;
@@ -61,12 +63,12 @@ pub enum SourceChange {
 }
 
 impl SourceChange {
-    fn name(&self) -> &'static str {
+    fn change(&self) -> QuestionChange {
         match self {
-            SourceChange::Edited { .. } => "comment_edited",
-            SourceChange::Removed => "removed_at_source",
-            SourceChange::Hidden => "hidden_at_source",
-            SourceChange::Unhidden => "unhidden_at_source",
+            SourceChange::Edited { .. } => QuestionChange::CommentEdited,
+            SourceChange::Removed => QuestionChange::RemovedAtSource,
+            SourceChange::Hidden => QuestionChange::HiddenAtSource,
+            SourceChange::Unhidden => QuestionChange::UnhiddenAtSource,
         }
     }
 }
@@ -201,7 +203,13 @@ impl Store {
         let mut events = Vec::new();
         if before != state.as_str() {
             let s = load_session(&mut tx, session).await?;
-            events = append_events(&mut tx, session, now, vec![session_event("source_health", &s)]).await?;
+            events = append_events(
+                &mut tx,
+                session,
+                now,
+                vec![session_event(curbside_domain::SessionChange::SourceHealth, &s)],
+            )
+            .await?;
         }
         self.commit(tx, events).await?;
         Ok(())
@@ -252,24 +260,37 @@ impl Store {
         let q = load_question(&mut tx, question).await?;
         let mut public_text = q.public_text.clone();
         let mut original_text = q.original_text.clone();
+        let mut flags = q.flags.clone();
+        let mut screening = q.screening.clone();
         if let SourceChange::Edited { .. } = change {
-            // The wording follows the author's edit only while no moderator has touched it.
+            // The wording follows the author's edit only while no moderator has touched it,
+            // and the edit is screened like a new comment: new spans, a new redacted default.
             if q.state == QuestionState::New
                 && origin == Some(question.0)
                 && q.original_text == old_text.trim()
             {
-                public_text.clone_from(&new_text);
+                let author: Option<String> =
+                    sqlx::query_scalar("SELECT author_id FROM comments WHERE id = $1")
+                        .bind(row_id)
+                        .fetch_one(&mut *tx)
+                        .await?;
+                let ctx = SessionContext::load(&mut tx, q.session_id, Some(question)).await?;
+                let screened = ctx.screen(&self.screener(), &new_text, author.as_deref());
+                flags = with_screening_flags(flags, &screened);
+                public_text = screened.redacted;
+                screening = screened.screening;
                 original_text.clone_from(&new_text);
             }
         }
-        let flags = source_flags(&mut tx, question, q.flags.clone()).await?;
+        let flags = source_flags(&mut tx, question, flags).await?;
         sqlx::query(
-            "UPDATE questions SET public_text = $1, original_text = $2, flags_json = $3, \
-             version = version + 1, updated_at = $4 WHERE id = $5",
+            "UPDATE questions SET public_text = $1, original_text = $2, flags_json = $3, screening_json = $4, \
+             version = version + 1, updated_at = $5 WHERE id = $6",
         )
         .bind(&public_text)
         .bind(&original_text)
         .bind(serde_json::to_string(&flags)?)
+        .bind(serde_json::to_string(&screening)?)
         .bind(now)
         .bind(question.0)
         .execute(&mut *tx)
@@ -277,7 +298,7 @@ impl Store {
         audit(
             &mut tx,
             &Actor::system(platform.as_str()),
-            &format!("comment.{}", change.name()),
+            &format!("comment.{}", change.change().as_str()),
             Some(q.session_id),
             Some(question),
             serde_json::json!({"comment_id": comment_id}),
@@ -285,7 +306,7 @@ impl Store {
         .await?;
         let q = load_question(&mut tx, question).await?;
         let events =
-            append_events(&mut tx, q.session_id, now, vec![question_event(change.name(), &q)]).await?;
+            append_events(&mut tx, q.session_id, now, vec![question_event(change.change(), &q)]).await?;
         self.commit(tx, events).await?;
         Ok(true)
     }
@@ -370,7 +391,7 @@ impl Store {
             &mut tx,
             session,
             now,
-            vec![crate::sessions::staff_session_event("source_token", &after)],
+            vec![crate::sessions::staff_session_event(curbside_domain::SessionChange::SourceToken, &after)],
         )
         .await?;
         after.last_offset = events.last().map(|e| e.offset).unwrap_or(after.last_offset);

@@ -330,7 +330,7 @@ impl Store {
             serde_json::json!({"starts_at": starts_at, "recording_url": recording_url}),
         )
         .await?;
-        self.commit_session_change(tx, id, now, "details").await
+        self.commit_session_change(tx, id, now, curbside_domain::SessionChange::Details).await
     }
 }
 

@@ -5,6 +5,7 @@ pub mod audit;
 pub mod notes;
 pub mod questions;
 pub mod retention;
+pub mod safety;
 pub mod sessions;
 pub mod users;
 
@@ -37,6 +38,7 @@ pub fn router() -> Router<AppState> {
         .merge(audit::router())
         .merge(retention::router())
         .merge(notes::router())
+        .merge(safety::router())
         .route("/api/openapi.json", get(crate::openapi::serve))
         .fallback(|| async { ApiError::NotFound("API route".into()) })
         .layer(DefaultBodyLimit::max(API_BODY_LIMIT))

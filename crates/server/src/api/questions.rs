@@ -34,6 +34,8 @@ pub struct QueueQuery {
     /// `answered`, `corrected`), or `active`: the moderators' queue (new or approved, and not
     /// removed or hidden on the platform). All states when absent.
     pub state: Option<String>,
+    /// `priority`: emergencies first, then oldest first. Oldest first when absent (`created`).
+    pub order: Option<String>,
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -47,9 +49,20 @@ pub struct QuestionPage {
 /// Common to every action body: the `version` the caller last saw, to refuse stale actions.
 #[derive(Deserialize, Default, utoipa::ToSchema)]
 pub struct ApproveBody {
-    /// The moderator's public wording; the comment's text is kept when absent.
+    /// The moderator's public wording; the screened default (private details redacted) is kept
+    /// when absent.
     pub public_text: Option<String>,
     pub version: Option<i64>,
+    /// Approve although the wording still contains detected private information (otherwise
+    /// refused with 409 naming what was found). Audited with its reason.
+    #[serde(rename = "override")]
+    pub override_: Option<OverrideBody>,
+}
+
+#[derive(Deserialize, Default, utoipa::ToSchema)]
+pub struct OverrideBody {
+    /// Why the wording may air as it is (required).
+    pub reason: String,
 }
 
 #[derive(Deserialize, Default, utoipa::ToSchema)]
@@ -105,6 +118,14 @@ pub async fn list(
     if active_only {
         questions.retain(Question::is_active);
     }
+    match q.order.as_deref().filter(|s| !s.is_empty()) {
+        None | Some("created") => {}
+        // A stable sort keeps oldest first within each group.
+        Some("priority") => questions.sort_by_key(|q| !q.flags.contains(&curbside_domain::Flag::Emergency)),
+        Some(other) => {
+            return Err(ApiError::BadRequest(format!("unknown order {other:?}: use created or priority")))
+        }
+    }
     Ok(ApiJson(QuestionPage { questions, last_offset }))
 }
 
@@ -134,7 +155,8 @@ async fn act(
     Ok(ApiJson(q))
 }
 
-/// Approve a question for air, optionally rewording it.
+/// Approve a question for air, optionally rewording it. Refused (409) while the wording still
+/// contains detected private information, unless `override.reason` is given (audited).
 #[utoipa::path(post, path = "/api/questions/{id}/approve", tag = "questions", request_body(content = ApproveBody, description = "optional"),
     params(("id" = i64, Path)), responses((status = 200, body = Question), (status = 409, body = crate::error::ErrorBody)))]
 pub async fn approve(
@@ -145,7 +167,15 @@ pub async fn approve(
 ) -> ApiResult<ApiJson<Question>> {
     staff.require_for_question(&state, Permission::Moderate, id).await?;
     let b: ApproveBody = optional_json(&body)?;
-    act(&state, &staff, id, Action::approve(b.public_text.as_deref())?, b.version).await
+    let reason = match &b.override_ {
+        Some(o) if o.reason.trim().is_empty() => {
+            return Err(ApiError::Unprocessable("`override.reason` must say why the wording may air".into()))
+        }
+        Some(o) => Some(o.reason.as_str()),
+        None => None,
+    };
+    let action = Action::approve_overriding(b.public_text.as_deref(), reason)?;
+    act(&state, &staff, id, action, b.version).await
 }
 
 /// Reject a question.

@@ -222,7 +222,9 @@ fn overlay_stream(st: StreamState) -> impl futures_util::Stream<Item = Result<By
             };
             let Ok(event) = serde_json::from_str::<EventBody>(frame.payload()) else { continue };
             if let EventBody::Session { change, .. } = &event {
-                if change == "overlay_key" && !still_valid(&st.app, st.session, &st.key).await {
+                if *change == curbside_domain::SessionChange::OverlayKey
+                    && !still_valid(&st.app, st.session, &st.key).await
+                {
                     return None;
                 }
                 continue;

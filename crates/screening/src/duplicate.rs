@@ -1,0 +1,190 @@
+//! Duplicates across platforms: similarity on normalised text (folded, stop words dropped, plurals
+//! trimmed) as the mean of a word-set Jaccard and a character-trigram Dice coefficient. The best
+//! earlier question at or above [`SIMILAR`] is suggested; identical normalised text is an exact
+//! duplicate (which a session may merge automatically).
+
+use crate::text::{fold, words};
+use curbside_domain::QuestionId;
+
+/// The score from which a question is suggested as a duplicate.
+pub const SIMILAR: f64 = 0.6;
+
+const STOP: &[&str] = &[
+    "a", "an", "the", "and", "or", "but", "is", "are", "was", "were", "be", "been", "do", "does", "did", "i",
+    "im", "i'm", "me", "my", "you", "your", "we", "our", "it", "its", "it's", "this", "that", "to", "of",
+    "in", "on", "for", "with", "at", "by", "from", "so", "if", "can", "could", "should", "would", "will",
+    "what", "how", "why", "when", "there", "any", "some", "about", "just", "really", "please", "pls", "hi",
+    "hello", "hey", "thanks", "thank", "dr", "doctor", "doc", "q", "question", "have", "has", "get", "u",
+    "ur", "el", "la", "los", "las", "de", "del", "que", "y", "o", "en", "es", "un", "una", "mi", "me", "se",
+    "lo", "le", "por", "para", "con", "al", "como", "hay", "si", "su", "doctora", "hola", "gracias",
+    "pregunta", "puede", "pueden", "what's", "whats", "exactly", "actually", "cual", "cuales", "cuanto",
+    "cuanta",
+];
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct DuplicateHit {
+    pub of: QuestionId,
+    pub exact: bool,
+    pub score: f64,
+}
+
+struct Entry {
+    id: QuestionId,
+    exact: String,
+    /// Hashes of the kept words and of their character trigrams, sorted and deduplicated, so
+    /// comparing two entries is a linear merge (no hashing per comparison).
+    tokens: Vec<u64>,
+    grams: Vec<u64>,
+}
+
+/// FNV-1a: small, fast and stable; collisions only blur a similarity score slightly.
+fn fnv(chars: impl Iterator<Item = char>) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for c in chars {
+        h ^= c as u64;
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    h
+}
+
+fn sorted_unique(mut v: Vec<u64>) -> Vec<u64> {
+    v.sort_unstable();
+    v.dedup();
+    v
+}
+
+/// The size of the intersection of two sorted, deduplicated lists.
+fn common(a: &[u64], b: &[u64]) -> usize {
+    let (mut i, mut j, mut n) = (0, 0, 0);
+    while i < a.len() && j < b.len() {
+        match a[i].cmp(&b[j]) {
+            std::cmp::Ordering::Less => i += 1,
+            std::cmp::Ordering::Greater => j += 1,
+            std::cmp::Ordering::Equal => {
+                n += 1;
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    n
+}
+
+/// Earlier questions of a session, fingerprinted once, to compare each new comment against.
+#[derive(Default)]
+pub struct DuplicateIndex {
+    entries: Vec<Entry>,
+}
+
+impl std::fmt::Debug for DuplicateIndex {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DuplicateIndex").field("entries", &self.entries.len()).finish()
+    }
+}
+
+fn stem(w: &str) -> String {
+    let w = w.trim_matches('\'');
+    if w.len() > 4 && w.ends_with("es") && !w.ends_with("ses") {
+        w[..w.len() - 2].to_owned()
+    } else if w.len() > 3 && w.ends_with('s') && !w.ends_with("ss") {
+        w[..w.len() - 1].to_owned()
+    } else {
+        w.to_owned()
+    }
+}
+
+fn fingerprint(id: QuestionId, text: &str) -> Entry {
+    let folded = fold(text);
+    let all: Vec<&str> = words(&folded).collect();
+    let exact = all.join(" ");
+    let kept: Vec<String> = all.iter().filter(|w| !STOP.contains(w)).map(|w| stem(w)).collect();
+    let joined: Vec<char> = kept.join(" ").chars().collect();
+    let grams = sorted_unique(joined.windows(3).map(|w| fnv(w.iter().copied())).collect());
+    let tokens = sorted_unique(kept.iter().map(|w| fnv(w.chars())).collect());
+    Entry { id, exact, tokens, grams }
+}
+
+fn score(a: &Entry, b: &Entry) -> f64 {
+    if a.tokens.is_empty() || b.tokens.is_empty() {
+        return 0.0;
+    }
+    let inter = common(&a.tokens, &b.tokens) as f64;
+    let union = (a.tokens.len() + b.tokens.len()) as f64 - inter;
+    let jaccard = inter / union;
+    let g_inter = common(&a.grams, &b.grams) as f64;
+    let g_total = (a.grams.len() + b.grams.len()) as f64;
+    let dice = if g_total == 0.0 { 0.0 } else { 2.0 * g_inter / g_total };
+    (jaccard + dice) / 2.0
+}
+
+impl DuplicateIndex {
+    pub fn new() -> DuplicateIndex {
+        DuplicateIndex::default()
+    }
+
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// Adds an earlier question.
+    pub fn add(&mut self, id: QuestionId, text: &str) {
+        self.entries.push(fingerprint(id, text));
+    }
+
+    /// The earlier question `text` most likely repeats: an exact duplicate if there is one (the
+    /// oldest), else the most similar at or above [`SIMILAR`].
+    pub fn best(&self, text: &str) -> Option<DuplicateHit> {
+        let probe = fingerprint(QuestionId(0), text);
+        if probe.exact.is_empty() {
+            return None;
+        }
+        if let Some(e) = self.entries.iter().find(|e| e.exact == probe.exact) {
+            return Some(DuplicateHit { of: e.id, exact: true, score: 1.0 });
+        }
+        let mut best: Option<DuplicateHit> = None;
+        for e in &self.entries {
+            let s = score(&probe, e);
+            if s >= SIMILAR && best.is_none_or(|b| s > b.score) {
+                best = Some(DuplicateHit { of: e.id, exact: false, score: s });
+            }
+        }
+        best
+    }
+}
+
+/// The similarity of two texts, 0 to 1 (for tests and the corpus evaluation).
+pub fn similarity(a: &str, b: &str) -> f64 {
+    let (a, b) = (fingerprint(QuestionId(0), a), fingerprint(QuestionId(0), b));
+    if !a.exact.is_empty() && a.exact == b.exact {
+        return 1.0;
+    }
+    score(&a, &b)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn exact_duplicates_ignore_case_accents_and_punctuation() {
+        let mut idx = DuplicateIndex::new();
+        idx.add(QuestionId(3), "Is coffee bad for my heart?");
+        idx.add(QuestionId(4), "What lowers cholesterol");
+        let hit = idx.best("is COFFEE bad for my heart").unwrap();
+        assert_eq!((hit.of, hit.exact), (QuestionId(3), true));
+    }
+
+    #[test]
+    fn rewordings_are_candidates_and_different_questions_are_not() {
+        let mut idx = DuplicateIndex::new();
+        idx.add(QuestionId(1), "Is coffee bad for your heart?");
+        idx.add(QuestionId(2), "How much exercise do I need each week?");
+        let hit = idx.best("is drinking coffee bad for the heart").unwrap();
+        assert_eq!((hit.of, hit.exact), (QuestionId(1), false));
+        assert_eq!(idx.best("what foods lower blood pressure"), None);
+    }
+}
