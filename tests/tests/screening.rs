@@ -276,7 +276,7 @@ async fn a_hurried_approval_publishes_no_phone_number_or_child_name_anywhere(bac
     let (status, body) =
         app.call("POST", &format!("/api/questions/{id}/approve"), Some(&moderator), None).await;
     assert_eq!(status, 200, "the redacted default may air: {body}");
-    let specialist = app.staff(Role::Specialist).await;
+    let specialist = app.assigned_specialist(sid).await;
     let (status, answered) = app
         .call(
             "POST",

@@ -397,9 +397,8 @@ impl Store {
             Some(id),
             &serde_json::json!({"state": before.state, "public_text": before.public_text}),
             &serde_json::json!({"state": next, "public_text": public_after}),
-            // `detail` and `previous_public_text` are what an undo reads back.
-            &serde_json::json!({"from": before.state, "to": next, "detail": detail,
-                "previous_public_text": before.public_text}),
+            // `detail` and `before` are what an undo reads back.
+            &serde_json::json!({"from": before.state, "to": next, "detail": detail}),
         )
         .await?;
         let mut new_events = Vec::with_capacity(touched.len());
@@ -573,7 +572,7 @@ impl Store {
     pub async fn undo(&self, id: QuestionId, actor: &Actor) -> Result<Question> {
         let q = self.question(id).await?;
         let row = sqlx::query(
-            "SELECT at, actor_id, action, detail_json FROM audit_log WHERE question_id = $1 ORDER BY id DESC LIMIT 1",
+            "SELECT at, actor_id, action, detail_json, before_json FROM audit_log WHERE question_id = $1 ORDER BY id DESC LIMIT 1",
         )
         .bind(id.0)
         .fetch_optional(self.read_pool())
@@ -583,6 +582,9 @@ impl Store {
         let by: Option<i64> = row.try_get("actor_id")?;
         let name: String = row.try_get("action")?;
         let detail: serde_json::Value = serde_json::from_str(&row.try_get::<String, _>("detail_json")?)?;
+        let before: serde_json::Value =
+            serde_json::from_str(&row.try_get::<Option<String>, _>("before_json")?.unwrap_or_default())
+                .unwrap_or_default();
         if by.is_none() || by != actor.user_id.map(|u| u.0) {
             return Err(StoreError::Conflict(format!(
                 "only your own last action can be undone{}",
@@ -598,7 +600,7 @@ impl Store {
         let inner = &detail["detail"];
         let action = match name.as_str() {
             "question.approve" => Action::UndoApprove {
-                public_text: detail["previous_public_text"].as_str().unwrap_or(&q.public_text).to_owned(),
+                public_text: before["public_text"].as_str().unwrap_or(&q.public_text).to_owned(),
             },
             "question.reject" => Action::UndoReject,
             "question.merge" => Action::UndoMerge {
