@@ -24,10 +24,11 @@ function showFieldError(id, text) {
   $(id).setAttribute("aria-invalid", text ? "true" : "false");
 }
 
-function destination(user) {
+function destination() {
   const next = safeNext(params.get("next"));
   if (next) return next;
-  return user && user.role === "admin" || user && user.role === "producer" ? "/admin" : "/";
+  // The home page lists every session with its console, tablet and public links.
+  return "/";
 }
 
 async function showSignedIn() {
@@ -36,7 +37,7 @@ async function showSignedIn() {
     if (!resp.ok) return;
     const user = await resp.json();
     $("who").textContent = `${user.name} (${user.role})`;
-    $("continue").href = destination(user);
+    $("continue").href = destination();
     $("signed-in").hidden = false;
     $("form").hidden = true;
   } catch (_) { /* offline: the form stays */ }
@@ -55,7 +56,7 @@ $("form").addEventListener("submit", async (ev) => {
   try {
     const r = await api("POST", "/api/login", { email, password });
     rememberCsrf(r.csrf_token);
-    location.assign(destination(r.user));
+    location.assign(destination());
   } catch (e) {
     $("form-error").textContent = e.status === 401
       ? "That email and password do not match an active staff account."
