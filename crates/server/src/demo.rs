@@ -181,24 +181,36 @@ fn print_banner(base: &str, session: i64, overlay_key: &str, graph: &str, speed:
     for (email, _, role, _, password) in DEMO_ACCOUNTS {
         println!("    {:<11} {email:<32} {password}", role.as_str());
     }
-    println!("\n  Try it:");
-    println!("    TOKEN=$(curl -s {base}/api/login -H 'content-type: application/json' \\");
-    println!("      -d '{{\"email\":\"dr.lee@demo.curbside.test\",\"password\":\"demo-specialist-password\"}}' | sed 's/.*\"token\":\"\\([^\"]*\\)\".*/\\1/')");
-    println!(
-        "    curl -s -H \"Authorization: Bearer $TOKEN\" '{base}/api/sessions/{session}/questions?state=new'"
-    );
-    println!("    curl -s -X POST -H \"Authorization: Bearer $TOKEN\" {base}/api/questions/ID/approve");
-    println!(
-        "    curl -s -X POST -H \"Authorization: Bearer $TOKEN\" -H 'content-type: application/json' \\"
-    );
-    println!("      -d '{{\"text\":\"Your answer\"}}' {base}/api/questions/ID/answer");
-    println!("  Replies then appear below (Facebook reply comments, Instagram private replies).");
-    println!(
-        "  Screening: phone numbers and names arrive redacted (\"[phone removed]\"); emergencies first with"
-    );
-    println!("    curl -s -H \"Authorization: Bearer $TOKEN\" '{base}/api/sessions/{session}/questions?order=priority'");
-    println!("  and a one-click crisis reply: curl -s -X POST -H \"Authorization: Bearer $TOKEN\" {base}/api/questions/ID/crisis-reply\n");
+    print_try_it(base, session);
     println!("  Ctrl-C stops the demo.\n");
+}
+
+/// One working sequence per role, as a shell would run it: the moderator triages (emergencies
+/// first), the specialist puts the question on air and answers. Each command is the staff API's.
+fn print_try_it(base: &str, session: i64) {
+    let auth = |who: &str| format!("curl -s -H \"Authorization: Bearer ${who}\"");
+    println!("\n  Try it from a shell (the screens above do the same):");
+    println!(
+        "    login() {{ curl -s {base}/api/login -H 'content-type: application/json' \\\n      \
+         -d \"{{\\\"email\\\":\\\"$1\\\",\\\"password\\\":\\\"$2\\\"}}\" | sed 's/.*\"token\":\"\\([^\"]*\\)\".*/\\1/'; }}"
+    );
+    println!("    MOD=$(login moderator@demo.curbside.test demo-moderator-password)");
+    println!("    DOC=$(login dr.lee@demo.curbside.test demo-specialist-password)");
+    println!(
+        "    # moderator: the queue with emergencies first, then approve one (its redacted wording airs)"
+    );
+    println!("    {} '{base}/api/sessions/{session}/questions?state=new&order=priority'", auth("MOD"));
+    println!("    {} -X POST {base}/api/questions/ID/approve", auth("MOD"));
+    println!("    # specialist: on air, then the answer (replies go to Facebook and Instagram)");
+    println!("    {} -X POST {base}/api/questions/ID/on-air", auth("DOC"));
+    println!(
+        "    {} -X POST -H 'content-type: application/json' -d '{{\"text\":\"Your answer\"}}' {base}/api/questions/ID/answer",
+        auth("DOC")
+    );
+    println!("    # moderator: the one-click crisis reply to an emergency, and the follow-up list");
+    println!("    {} -X POST {base}/api/questions/ID/crisis-reply", auth("MOD"));
+    println!("    {} {base}/api/sessions/{session}/follow-ups", auth("MOD"));
+    println!("  Replies then appear below (Facebook reply comments, Instagram private replies).\n");
 }
 
 /// `fb 120 (webhook 110, poll 10) · ig 70 (…) · waiting 150 · answered 2 · replies fb 1 ig 1`
