@@ -158,7 +158,7 @@ impl TestApp {
         settings.meta_verify_token = Some(VERIFY_TOKEN.into());
         // Nothing in a test may reach Meta: a fake Graph API is configured where it is needed.
         settings.graph_url = "http://127.0.0.1:9".into();
-        // PostgreSQL has no key file: every test server seals platform tokens with this key.
+        // Every test server seals platform tokens with this key (no key file in the working directory).
         settings.secret_key = Some(TEST_SECRET_KEY.into());
         configure(&mut settings);
         let app_secret = settings.meta_app_secret.clone().unwrap_or_default();

@@ -1,6 +1,6 @@
 //! Platform access tokens at rest: sealed in the database (a dump reveals none), readable by
-//! the connectors, rotated to a new key in one transaction, refused without a key where no key
-//! file can be kept. On SQLite and PostgreSQL.
+//! the connectors, rotated to a new key in one transaction, kept in a key file without
+//! `CURBSIDE_SECRET_KEY`, and a node with another key refuses to start. On SQLite and PostgreSQL.
 
 use curbside_domain::SourceId;
 use curbside_store::SecretKey;
@@ -81,7 +81,7 @@ async fn rotation_re_encrypts_every_token_and_old_plaintext_rows_are_sealed_at_s
     let new = SecretKey::generate();
     let old = SecretKey::parse(TEST_SECRET_KEY).expect("key");
     let message =
-        curbside_server::secrets::rotate(&db.url, Some(old.clone()), new.clone()).await.expect("rotate");
+        curbside_server::secrets::rotate(&db.url, Some(old.clone()), None, new.clone()).await.expect("rotate");
     assert!(message.starts_with("re-encrypted 2 token(s)"), "{message}");
     let after = raw_tokens(&db).await;
     for ((_, a), (_, b)) in before.iter().zip(&after) {
@@ -93,7 +93,7 @@ async fn rotation_re_encrypts_every_token_and_old_plaintext_rows_are_sealed_at_s
     assert_eq!(new.open(&after[0].1).expect("open"), PAGE_TOKEN);
     assert_eq!(new.open(&after[1].1).expect("open"), "legacy-plain");
     // Rotating with the wrong current key changes nothing.
-    let wrong = curbside_server::secrets::rotate(&db.url, Some(old), SecretKey::generate()).await;
+    let wrong = curbside_server::secrets::rotate(&db.url, Some(old), None, SecretKey::generate()).await;
     assert!(wrong.expect_err("wrong key").to_string().starts_with("nothing was changed"));
     assert_eq!(raw_tokens(&db).await, after);
 
@@ -109,34 +109,52 @@ async fn rotation_re_encrypts_every_token_and_old_plaintext_rows_are_sealed_at_s
     app.finish().await;
 }
 
-async fn without_a_key_sqlite_keeps_a_key_file_and_postgresql_refuses_tokens(backend: Backend) {
-    let mut app = TestApp::spawn_with(TestDb::fresh(backend).await, |s| s.secret_key = None).await;
+async fn without_a_key_the_server_keeps_a_key_file_and_a_node_with_another_key_refuses_to_start(
+    backend: Backend,
+) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    // SQLite: the default file next to the database. PostgreSQL: the default would be the
+    // working directory, so the test names one.
+    let key_file = match backend {
+        Backend::Sqlite => None,
+        Backend::Postgres => Some(dir.path().join("curbside-secret.key")),
+    };
+    let chosen = key_file.clone();
+    let mut app = TestApp::spawn_with(TestDb::fresh(backend).await, move |s| {
+        s.secret_key = None;
+        s.secret_key_file = chosen.map(|p| p.display().to_string());
+    })
+    .await;
     let admin = app.admin().await;
     let session = json!({"title": "No key", "sources": [
         {"platform": "instagram", "ig_user_id": "17841400000000001", "media_id": "17900000000000002", "access_token": IG_TOKEN}
     ]});
     let (status, body) = app.call("POST", "/api/sessions", Some(&admin), Some(session)).await;
-    match backend {
-        Backend::Sqlite => {
-            assert_eq!(status, 201, "{body}");
-            let key_file = format!("{}.key", app.db.url.trim_start_matches("sqlite://"));
-            let key =
-                SecretKey::parse(&std::fs::read_to_string(&key_file).expect("key file")).expect("a key");
-            assert_eq!(key.open(&raw_tokens(&app.db).await[0].1).expect("open"), IG_TOKEN);
-        }
-        Backend::Postgres => {
-            assert_eq!(status, 422, "{body}");
-            assert!(body["message"].as_str().unwrap_or_default().contains("CURBSIDE_SECRET_KEY"), "{body}");
-            let (status, _) =
-                app.call("POST", "/api/sessions", Some(&admin), Some(json!({"title": "No sources"}))).await;
-            assert_eq!(status, 201);
-        }
-    }
+    assert_eq!(status, 201, "{body}");
+    let key_file = key_file
+        .unwrap_or_else(|| format!("{}.key", app.db.url.trim_start_matches("sqlite://")).into());
+    let key = SecretKey::parse(&std::fs::read_to_string(&key_file).expect("key file")).expect("a key");
+    assert_eq!(key.open(&raw_tokens(&app.db).await[0].1).expect("open"), IG_TOKEN);
+    let db = app.stop().await;
+
+    // A second node started with another key would fail on every reply: it refuses to start.
+    let mut settings = curbside_server::config::Settings::defaults();
+    settings.bind = "127.0.0.1:0".into();
+    settings.database_url = db.url.clone();
+    settings.secret_key = Some(SecretKey::generate().to_base64());
+    let config = settings.check().expect("valid configuration");
+    let err = curbside_server::app::Application::build(config).await.err().expect("refused").to_string();
+    assert!(err.contains("sealed with another key") && err.contains("CURBSIDE_SECRET_KEY"), "{err}");
+
+    // With the right key it starts and reads the token.
+    let key = key.to_base64();
+    let app = TestApp::spawn_with(db, move |s| s.secret_key = Some(key)).await;
+    assert_eq!(opened(&app, raw_tokens(&app.db).await[0].0).await, IG_TOKEN);
     app.finish().await;
 }
 
 on_both_backends!(
     a_database_dump_reveals_no_platform_token,
     rotation_re_encrypts_every_token_and_old_plaintext_rows_are_sealed_at_start,
-    without_a_key_sqlite_keeps_a_key_file_and_postgresql_refuses_tokens,
+    without_a_key_the_server_keeps_a_key_file_and_a_node_with_another_key_refuses_to_start,
 );

@@ -26,6 +26,10 @@ export function goToSignIn() {
   location.assign("/login?next=" + encodeURIComponent(next));
 }
 
+/** How long a call may take before it counts as "no connection": a dead network can leave a
+ * request hanging for minutes, and the person must learn at once that their answer did not go. */
+const CALL_TIMEOUT_MS = 8000;
+
 /** Calls the staff API. Resolves with the parsed body (or null for 204); rejects with ApiError. */
 export async function api(method, path, body) {
   const headers = { "Accept": "application/json" };
@@ -38,6 +42,7 @@ export async function api(method, path, body) {
     resp = await fetch(path, {
       method, headers, credentials: "same-origin",
       body: body === undefined ? undefined : JSON.stringify(body),
+      signal: AbortSignal.timeout(CALL_TIMEOUT_MS),
     });
   } catch (_) {
     throw new ApiError(0, "network", "No connection to Curbside. Your work is kept; try again in a moment.");

@@ -47,13 +47,13 @@ impl Application {
         let store = Store::connect(&config.database_url)
             .await
             .map_err(|e| anyhow::anyhow!("cannot open the database at CURBSIDE_DATABASE_URL: {e}"))?;
-        let (key, key_source) = crate::secrets::resolve_key(config.secret_key.clone(), &config.database_url)?;
-        if key_source == crate::secrets::KeySource::None {
-            tracing::warn!(
-                "CURBSIDE_SECRET_KEY is not set: sessions with platform sources (tokens) are refused"
-            );
-        }
-        store.set_secret_key(key);
+        let (key, key_source) = crate::secrets::resolve_key(
+            config.secret_key.clone(),
+            config.secret_key_file.as_deref(),
+            &config.database_url,
+        )?;
+        store.set_secret_key(Some(key));
+        crate::secrets::check_key(&store, &key_source).await?;
         let sealed = store.seal_legacy_tokens().await?;
         if sealed > 0 {
             tracing::info!(tokens = sealed, "encrypted platform tokens stored before encryption at rest");

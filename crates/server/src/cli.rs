@@ -54,9 +54,12 @@ enum SecretsCommand {
         /// The key to move to (`curbside secrets generate`).
         #[arg(long, env = "CURBSIDE_NEW_SECRET_KEY", hide_env_values = true)]
         new_key: String,
-        /// The key in use now (or the key file next to a SQLite database).
+        /// The key in use now (or the key file, see CURBSIDE_SECRET_KEY_FILE).
         #[arg(long, env = "CURBSIDE_SECRET_KEY", hide_env_values = true)]
         secret_key: Option<String>,
+        /// The key file in use without CURBSIDE_SECRET_KEY; it then receives the new key.
+        #[arg(long, env = "CURBSIDE_SECRET_KEY_FILE")]
+        secret_key_file: Option<String>,
         #[arg(long, env = "CURBSIDE_DATABASE_URL", default_value = crate::config::DEFAULT_DATABASE_URL)]
         database_url: String,
     },
@@ -147,11 +150,12 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("{}", curbside_store::SecretKey::generate().to_base64());
             Ok(())
         }
-        Command::Secrets { command: SecretsCommand::Rotate { new_key, secret_key, database_url } } => {
+        Command::Secrets { command: SecretsCommand::Rotate { new_key, secret_key, secret_key_file, database_url } } => {
             let old = crate::config::secret_key("CURBSIDE_SECRET_KEY", secret_key.as_deref())?;
             let new = crate::config::secret_key("--new-key", Some(&new_key))?
                 .ok_or_else(|| anyhow::anyhow!("--new-key must not be empty"))?;
-            println!("{}", crate::secrets::rotate(&database_url, old, new).await?);
+            let key_file = secret_key_file.filter(|f| !f.is_empty()).map(std::path::PathBuf::from);
+            println!("{}", crate::secrets::rotate(&database_url, old, key_file.as_deref(), new).await?);
             Ok(())
         }
         Command::User {

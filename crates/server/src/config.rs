@@ -39,6 +39,8 @@ pub struct Config {
     pub poll_interval: Duration,
     /// Seals platform tokens at rest (`CURBSIDE_SECRET_KEY`); see `crate::secrets` when absent.
     pub secret_key: Option<curbside_store::SecretKey>,
+    /// Where the key lives without `secret_key` (`CURBSIDE_SECRET_KEY_FILE`); `None`: the default.
+    pub secret_key_file: Option<std::path::PathBuf>,
     /// Raw comments and commenter identities older than this are purged.
     pub retention_days: u32,
     /// Reverse proxies whose forwarding header names the client (see `client.rs`).
@@ -110,10 +112,14 @@ pub struct Settings {
     #[arg(long, env = "CURBSIDE_POLL_INTERVAL_MS", default_value = DEFAULT_POLL_INTERVAL_MS)]
     pub poll_interval_ms: String,
     /// 32 bytes in base64 (`curbside secrets generate`): seals platform access tokens at rest.
-    /// Without it, a SQLite deployment keeps a key file next to its database; PostgreSQL refuses
-    /// to store tokens.
+    /// Without it the key lives in CURBSIDE_SECRET_KEY_FILE.
     #[arg(long, env = "CURBSIDE_SECRET_KEY", hide_env_values = true)]
     pub secret_key: Option<String>,
+    /// The key file used without CURBSIDE_SECRET_KEY, created on first start. Default: next to a
+    /// SQLite database (`curbside.db.key`); `curbside-secret.key` in the working directory for
+    /// PostgreSQL.
+    #[arg(long, env = "CURBSIDE_SECRET_KEY_FILE")]
+    pub secret_key_file: Option<String>,
     /// Days after which raw comments and commenter identities are purged (1 to 3650); the public
     /// transcript stays.
     #[arg(long, env = "CURBSIDE_RETENTION_DAYS", default_value = DEFAULT_RETENTION_DAYS)]
@@ -269,6 +275,7 @@ impl Settings {
                 whole_number("CURBSIDE_POLL_INTERVAL_MS", &self.poll_interval_ms)?.clamp(200, 60_000) as u64,
             ),
             secret_key: secret_key("CURBSIDE_SECRET_KEY", self.secret_key.as_deref())?,
+            secret_key_file: nonempty(self.secret_key_file).map(std::path::PathBuf::from),
             retention_days: retention_days(&self.retention_days)?,
             trusted_proxies: TrustedProxies::parse(
                 &self.trusted_proxies,

@@ -125,6 +125,18 @@ impl Store {
         }
     }
 
+    /// Whether the configured key opens a sealed token already stored (true when none is stored
+    /// yet): a node started with another key than its peers would fail on every reply and poll.
+    pub async fn secret_key_opens_stored_tokens(&self) -> Result<bool> {
+        let Some(key) = self.secret_key() else { return Ok(true) };
+        let stored: Option<String> = sqlx::query_scalar(
+            "SELECT access_token FROM sources WHERE access_token LIKE 'v1:%' ORDER BY id LIMIT 1",
+        )
+        .fetch_optional(self.read_pool())
+        .await?;
+        Ok(stored.is_none_or(|s| key.open(&s).is_ok()))
+    }
+
     /// Seals tokens stored in the clear (by a release before encryption at rest). Returns how
     /// many were sealed; none without a key.
     pub async fn seal_legacy_tokens(&self) -> Result<usize> {
