@@ -80,8 +80,9 @@ async fn rotation_re_encrypts_every_token_and_old_plaintext_rows_are_sealed_at_s
 
     let new = SecretKey::generate();
     let old = SecretKey::parse(TEST_SECRET_KEY).expect("key");
-    let message =
-        curbside_server::secrets::rotate(&db.url, Some(old.clone()), None, new.clone()).await.expect("rotate");
+    let message = curbside_server::secrets::rotate(&db.url, Some(old.clone()), None, new.clone())
+        .await
+        .expect("rotate");
     assert!(message.starts_with("re-encrypted 2 token(s)"), "{message}");
     let after = raw_tokens(&db).await;
     for ((_, a), (_, b)) in before.iter().zip(&after) {
@@ -131,8 +132,8 @@ async fn without_a_key_the_server_keeps_a_key_file_and_a_node_with_another_key_r
     ]});
     let (status, body) = app.call("POST", "/api/sessions", Some(&admin), Some(session)).await;
     assert_eq!(status, 201, "{body}");
-    let key_file = key_file
-        .unwrap_or_else(|| format!("{}.key", app.db.url.trim_start_matches("sqlite://")).into());
+    let key_file =
+        key_file.unwrap_or_else(|| format!("{}.key", app.db.url.trim_start_matches("sqlite://")).into());
     let key = SecretKey::parse(&std::fs::read_to_string(&key_file).expect("key file")).expect("a key");
     assert_eq!(key.open(&raw_tokens(&app.db).await[0].1).expect("open"), IG_TOKEN);
     let db = app.stop().await;

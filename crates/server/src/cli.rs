@@ -150,7 +150,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("{}", curbside_store::SecretKey::generate().to_base64());
             Ok(())
         }
-        Command::Secrets { command: SecretsCommand::Rotate { new_key, secret_key, secret_key_file, database_url } } => {
+        Command::Secrets {
+            command: SecretsCommand::Rotate { new_key, secret_key, secret_key_file, database_url },
+        } => {
             let old = crate::config::secret_key("CURBSIDE_SECRET_KEY", secret_key.as_deref())?;
             let new = crate::config::secret_key("--new-key", Some(&new_key))?
                 .ok_or_else(|| anyhow::anyhow!("--new-key must not be empty"))?;
