@@ -435,8 +435,10 @@ async fn a_crash_between_sending_and_recording_leaves_exactly_one_reply(backend:
             .await;
         assert_eq!(status, 200);
     }
-    // A worker claims both actions, gets them to the platform, and dies before recording.
-    let claimed = store.claim_due_outbox(10).await.expect("claim");
+    // A worker claims both actions, gets them to the platform, and dies before recording; its
+    // lease (a millisecond here) runs out.
+    let claimed =
+        store.claim_due_outbox("a-node-that-dies", Duration::from_millis(1), 10).await.expect("claim");
     assert_eq!(claimed.len(), 2);
     let client = curbside_connectors::GraphClient::new(&graph.url(), &ids.app_secret).expect("client");
     client.fb_reply(&fb_id, "The 'bad' cholesterol.", &ids.page_token).await.expect("reply");

@@ -100,7 +100,10 @@ impl OutboxWorker {
     async fn reconcile(&self, item: OutboxItem) {
         match self.already_done(&item).await {
             Lookup::Done(result_id) => {
-                tracing::info!(outbox_id = item.id, "an interrupted reply had reached the platform; recorded once");
+                tracing::info!(
+                    outbox_id = item.id,
+                    "an interrupted reply had reached the platform; recorded once"
+                );
                 self.record(&item, OutboxOutcome::Sent { result_id }, "sent").await;
             }
             Lookup::NotDone => {
@@ -161,7 +164,12 @@ impl OutboxWorker {
         }
     }
 
-    async fn find_page_reply(&self, item: &OutboxItem, page_id: &str, token: &str) -> Result<Option<String>, String> {
+    async fn find_page_reply(
+        &self,
+        item: &OutboxItem,
+        page_id: &str,
+        token: &str,
+    ) -> Result<Option<String>, String> {
         let target = self
             .graph
             .get(&item.target_id, &[("fields", "id,parent{id}")], token)
@@ -179,7 +187,11 @@ impl OutboxWorker {
             .graph
             .get(
                 &format!("{thread}/comments"),
-                &[("fields", "id,from{id},message,parent{id}"), ("filter", "stream"), ("limit", LOOKUP_PAGE_SIZE)],
+                &[
+                    ("fields", "id,from{id},message,parent{id}"),
+                    ("filter", "stream"),
+                    ("limit", LOOKUP_PAGE_SIZE),
+                ],
                 token,
             )
             .await
@@ -205,7 +217,9 @@ impl OutboxWorker {
         session: &Session,
         platform: Platform,
     ) -> Result<Option<(SourceSpec, String)>, curbside_store::StoreError> {
-        let Some(view) = session.sources.iter().find(|s| s.spec.platform() == platform) else { return Ok(None) };
+        let Some(view) = session.sources.iter().find(|s| s.spec.platform() == platform) else {
+            return Ok(None);
+        };
         let record = self.store.source(view.id).await?;
         Ok(Some((record.spec, record.access_token)))
     }
@@ -264,7 +278,10 @@ impl OutboxWorker {
             Ok(Some(found)) => found,
             Ok(None) => return Err(failed(format!("the session has no {} source", item.platform))),
             Err(e) => {
-                return Err(OutboxOutcome::Retry { error: e.to_string(), at: curbside_store::now_millis() + 1_000 })
+                return Err(OutboxOutcome::Retry {
+                    error: e.to_string(),
+                    at: curbside_store::now_millis() + 1_000,
+                })
             }
         };
         // The answer as it stands now: a correction made before delivery goes out corrected.

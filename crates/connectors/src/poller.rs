@@ -92,7 +92,9 @@ pub fn spawn_pollers(
                         tokio::spawn(async move {
                             poller.run(shutdown).await;
                             // Let another node (or this one, later) take it without waiting.
-                            if let Err(e) = poller.store.release_poll_lease(poller.source, &poller.config.node).await {
+                            if let Err(e) =
+                                poller.store.release_poll_lease(poller.source, &poller.config.node).await
+                            {
                                 tracing::warn!(source_id = %poller.source, error = %e, "cannot release a polling lease");
                             }
                             running.remove(&poller.source);
@@ -228,7 +230,9 @@ impl SourcePoller {
                     return false;
                 }
                 // The database is unreachable: keep polling; the lease says who polls once it is back.
-                Err(e) => tracing::warn!(source_id = %self.source, error = %e, "cannot renew a polling lease"),
+                Err(e) => {
+                    tracing::warn!(source_id = %self.source, error = %e, "cannot renew a polling lease")
+                }
             }
             let now = tokio::time::Instant::now();
             if now >= until {

@@ -211,9 +211,6 @@ mod tests {
                 assert!(from.apply(step).is_err(), "{from:?} + {step:?}");
             }
         }
-        assert_eq!(
-            Sent.apply(Claim).unwrap_err().to_string(),
-            "an outbox item that is sent cannot claim"
-        );
+        assert_eq!(Sent.apply(Claim).unwrap_err().to_string(), "an outbox item that is sent cannot claim");
     }
 }

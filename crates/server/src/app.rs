@@ -249,7 +249,10 @@ async fn ensure_first_admin(store: &Store, config: &Config) -> anyhow::Result<()
         .await
         .map_err(|e| anyhow::anyhow!("cannot create the first admin from CURBSIDE_ADMIN_EMAIL: {e}"))?;
     // Another node starting at the same moment may have created it since the count above.
-    match store.create_first_admin(new, &curbside_store::Actor::system("CURBSIDE_ADMIN_EMAIL at start")).await? {
+    match store
+        .create_first_admin(new, &curbside_store::Actor::system("CURBSIDE_ADMIN_EMAIL at start"))
+        .await?
+    {
         Some(_) => tracing::info!("created the first admin account from the environment"),
         None => tracing::info!("another node created the first admin account"),
     }

@@ -74,7 +74,10 @@ impl LogListener {
                 Some(n) => match parse_payload(n.payload()) {
                     Some(advance) => return Ok(LogNews::Advanced(advance)),
                     None => {
-                        tracing::warn!(channel = LOG_CHANNEL, "ignored a notification that is not {{session}}:{{offset}}")
+                        tracing::warn!(
+                            channel = LOG_CHANNEL,
+                            "ignored a notification that is not {{session}}:{{offset}}"
+                        )
                     }
                 },
             }

@@ -238,7 +238,13 @@ impl Store {
     /// The look-up "did the platform already do it?" failed: the item stays `sending` with the
     /// error shown to staff, and its lease is cut to end at `retry_at`, when any node takes it
     /// over and looks again. False if `node` no longer held it.
-    pub async fn postpone_outbox_lookup(&self, id: i64, node: &str, error: &str, retry_at: i64) -> Result<bool> {
+    pub async fn postpone_outbox_lookup(
+        &self,
+        id: i64,
+        node: &str,
+        error: &str,
+        retry_at: i64,
+    ) -> Result<bool> {
         let now = now_millis();
         let mut tx = self.begin_write().await?;
         let item = load_item(&mut tx, id).await?;

@@ -176,7 +176,12 @@ impl Store {
     /// now. Only a free lease, an expired one or `node`'s own is taken, in one conditional
     /// update, so of several nodes exactly one polls a source; another takes over once the
     /// holder stops renewing (it died) or lets go (it shut down).
-    pub async fn hold_poll_lease(&self, source: SourceId, node: &str, lease: std::time::Duration) -> Result<bool> {
+    pub async fn hold_poll_lease(
+        &self,
+        source: SourceId,
+        node: &str,
+        lease: std::time::Duration,
+    ) -> Result<bool> {
         let now = now_millis();
         let until = now.saturating_add(i64::try_from(lease.as_millis()).unwrap_or(i64::MAX));
         let done = sqlx::query(
@@ -196,23 +201,24 @@ impl Store {
     /// Lets go of `node`'s polling lease on `source` (its poller stopped), so another node may
     /// take the source at once instead of waiting for the lease to run out.
     pub async fn release_poll_lease(&self, source: SourceId, node: &str) -> Result<()> {
-        sqlx::query("UPDATE sources SET poll_owner = NULL, poll_lease_until = NULL WHERE id = $1 AND poll_owner = $2")
-            .bind(source.0)
-            .bind(node)
-            .execute(self.write_pool())
-            .await?;
+        sqlx::query(
+            "UPDATE sources SET poll_owner = NULL, poll_lease_until = NULL WHERE id = $1 AND poll_owner = $2",
+        )
+        .bind(source.0)
+        .bind(node)
+        .execute(self.write_pool())
+        .await?;
         Ok(())
     }
 
     /// The node polling `source` now, if its lease is running (for tests and operators).
     pub async fn poll_lease_holder(&self, source: SourceId) -> Result<Option<String>> {
-        let holder: Option<Option<String>> = sqlx::query_scalar(
-            "SELECT poll_owner FROM sources WHERE id = $1 AND poll_lease_until > $2",
-        )
-        .bind(source.0)
-        .bind(now_millis())
-        .fetch_optional(self.read_pool())
-        .await?;
+        let holder: Option<Option<String>> =
+            sqlx::query_scalar("SELECT poll_owner FROM sources WHERE id = $1 AND poll_lease_until > $2")
+                .bind(source.0)
+                .bind(now_millis())
+                .fetch_optional(self.read_pool())
+                .await?;
         Ok(holder.flatten())
     }
 
