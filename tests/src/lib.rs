@@ -380,6 +380,32 @@ impl TestApp {
     }
 }
 
+/// `curbside serve` as one node of a cluster: listening on `port`, named `node`, on the database
+/// at `database_url`, creating the first admin, with the test key and the fake Graph API's
+/// secret. `binary` is the `curbside` command line (the suite builds it as `curbside-node`).
+pub fn node_command(
+    binary: &str,
+    port: u16,
+    node: &str,
+    database_url: &str,
+    graph: &curbside_simulator::FakeGraph,
+) -> std::process::Command {
+    let mut command = std::process::Command::new(binary);
+    command
+        .arg("serve")
+        .env("CURBSIDE_BIND", format!("127.0.0.1:{port}"))
+        .env("CURBSIDE_DATABASE_URL", database_url)
+        .env("CURBSIDE_ADMIN_EMAIL", ADMIN_EMAIL)
+        .env("CURBSIDE_ADMIN_PASSWORD", ADMIN_PASSWORD)
+        .env("CURBSIDE_SECRET_KEY", TEST_SECRET_KEY)
+        .env("CURBSIDE_META_APP_SECRET", String::from_utf8_lossy(&graph.app_secret()).into_owned())
+        .env("CURBSIDE_META_VERIFY_TOKEN", VERIFY_TOKEN)
+        .env("CURBSIDE_GRAPH_URL", graph.url())
+        .env("CURBSIDE_NODE_ID", node)
+        .stdin(std::process::Stdio::null());
+    command
+}
+
 /// One JSON request to the server at `base`; returns the status and the body (JSON, or a string
 /// for non-JSON).
 pub async fn call_at(

@@ -9,12 +9,11 @@ use curbside_simulator::{
     WebhookChange,
 };
 use curbside_tests::{
-    call_at, Backend, TestDb, WsClient, ADMIN_EMAIL, ADMIN_PASSWORD, STAFF_PASSWORD, TEST_SECRET_KEY,
-    VERIFY_TOKEN,
+    call_at, node_command, Backend, TestDb, WsClient, ADMIN_EMAIL, ADMIN_PASSWORD, STAFF_PASSWORD,
 };
 use futures_util::StreamExt;
 use serde_json::{json, Value};
-use std::process::{Child, Command, Stdio};
+use std::process::Child;
 use std::time::Duration;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 
@@ -79,7 +78,6 @@ impl Cluster {
         let graph = FakeGraph::start(GraphConfig::new(ids.clone())).await.expect("fake graph");
         let db = TestDb::fresh(Backend::Postgres).await;
         let logs = tempfile::tempdir().expect("log dir");
-        let secret = String::from_utf8_lossy(&graph.app_secret()).into_owned();
         let nodes: Vec<Node> = (0..n)
             .map(|i| {
                 let port = free_port();
@@ -87,24 +85,13 @@ impl Cluster {
                 let log = logs.path().join(format!("{name}.log"));
                 let out = std::fs::File::create(&log).expect("log file");
                 let err = out.try_clone().expect("log file");
-                let child = Command::new(CURBSIDE)
-                    .arg("serve")
-                    .env("CURBSIDE_BIND", format!("127.0.0.1:{port}"))
-                    .env("CURBSIDE_DATABASE_URL", &db.url)
-                    .env("CURBSIDE_ADMIN_EMAIL", ADMIN_EMAIL)
-                    .env("CURBSIDE_ADMIN_PASSWORD", ADMIN_PASSWORD)
-                    .env("CURBSIDE_SECRET_KEY", TEST_SECRET_KEY)
-                    .env("CURBSIDE_META_APP_SECRET", &secret)
-                    .env("CURBSIDE_META_VERIFY_TOKEN", VERIFY_TOKEN)
-                    .env("CURBSIDE_GRAPH_URL", graph.url())
+                let child = node_command(CURBSIDE, port, &name, &db.url, &graph)
                     .env("CURBSIDE_PUBLIC_URL", "https://qa.example.org")
-                    .env("CURBSIDE_NODE_ID", &name)
                     .env("CURBSIDE_POLL_INTERVAL_MS", "200")
                     .env("CURBSIDE_POLL_LEASE_MS", POLL_LEASE_MS)
                     .env("CURBSIDE_OUTBOX_LEASE_MS", OUTBOX_LEASE_MS)
                     .env("CURBSIDE_SIGNIN_WORKERS", "1")
                     .env("CURBSIDE_LOG", "info")
-                    .stdin(Stdio::null())
                     .stdout(out)
                     .stderr(err)
                     .spawn()

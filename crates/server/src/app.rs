@@ -59,6 +59,10 @@ impl Application {
             tracing::info!(tokens = sealed, "encrypted platform tokens stored before encryption at rest");
         }
         ensure_first_admin(&store, &config).await?;
+        if store.backend() == curbside_store::Backend::Sqlite {
+            // One serving process per SQLite file: leases left in it are its previous life's.
+            store.end_leases_of_stopped_processes().await?;
+        }
         store.set_reply_cap(config.reply_cap);
         store.set_screener(config.screener.clone());
         let metrics = Arc::new(Metrics::new());

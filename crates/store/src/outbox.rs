@@ -166,10 +166,7 @@ impl Store {
             if done.rows_affected() != 1 {
                 continue;
             }
-            let item = load_item(&mut tx, id).await?;
-            let events = append_events(&mut tx, item.session_id, now, vec![outbox_event(&item)]).await?;
-            self.commit(tx, events).await?;
-            claimed.push(item);
+            claimed.push(self.commit_with_event(tx, id, now).await?);
         }
         Ok(claimed)
     }
@@ -263,9 +260,7 @@ impl Store {
         if done.rows_affected() != 1 {
             return Ok(false);
         }
-        let item = load_item(&mut tx, id).await?;
-        let events = append_events(&mut tx, item.session_id, now, vec![outbox_event(&item)]).await?;
-        self.commit(tx, events).await?;
+        self.commit_with_event(tx, id, now).await?;
         Ok(true)
     }
 
@@ -301,6 +296,11 @@ impl Store {
         if done.rows_affected() != 1 {
             return Err(StoreError::Conflict(format!("outbox item {id} is no longer held by this node")));
         }
+        self.commit_with_event(tx, id, now).await
+    }
+
+    /// Reads item `id` back inside `tx`, appends its event (staff see every change) and commits.
+    async fn commit_with_event(&self, mut tx: crate::db::Tx, id: i64, now: i64) -> Result<OutboxItem> {
         let item = load_item(&mut tx, id).await?;
         let events = append_events(&mut tx, item.session_id, now, vec![outbox_event(&item)]).await?;
         self.commit(tx, events).await?;

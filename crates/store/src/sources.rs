@@ -211,6 +211,22 @@ impl Store {
         Ok(())
     }
 
+    /// Ends every polling lease and outbox claim lease at once. Only for the start of the one
+    /// serving process of a SQLite database: every lease then belongs to a process that has
+    /// stopped, and waiting for them to run out would delay polling and reconciliation after a
+    /// restart for nothing. (Several nodes on PostgreSQL never do this: another node may be live.)
+    pub async fn end_leases_of_stopped_processes(&self) -> Result<()> {
+        let mut tx = self.begin_write().await?;
+        sqlx::query(
+            "UPDATE sources SET poll_owner = NULL, poll_lease_until = NULL WHERE poll_owner IS NOT NULL",
+        )
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query("UPDATE outbox SET lease_until = 0 WHERE status = 'sending'").execute(&mut *tx).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
     /// The node polling `source` now, if its lease is running (for tests and operators).
     pub async fn poll_lease_holder(&self, source: SourceId) -> Result<Option<String>> {
         let holder: Option<Option<String>> =
