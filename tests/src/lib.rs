@@ -289,19 +289,7 @@ impl TestApp {
         token: Option<&str>,
         body: Option<Value>,
     ) -> (u16, Value) {
-        let method = reqwest::Method::from_bytes(method.as_bytes()).expect("method");
-        let mut req = self.http.request(method, self.url(path));
-        if let Some(t) = token {
-            req = req.bearer_auth(t);
-        }
-        if let Some(b) = body {
-            req = req.json(&b);
-        }
-        let resp = req.send().await.expect("request");
-        let status = resp.status().as_u16();
-        let text = resp.text().await.unwrap_or_default();
-        let value = serde_json::from_str(&text).unwrap_or(Value::String(text));
-        (status, value)
+        call_at(&self.http, &self.base, method, path, token, body).await
     }
 
     /// Starts a server whose Meta settings point at the simulator's fake Graph API, polling fast.
@@ -390,6 +378,57 @@ impl TestApp {
         let (stream, _) = tokio_tungstenite::connect_async(req).await.expect("ws connect");
         WsClient { stream }
     }
+}
+
+/// `curbside serve` as one node of a cluster: listening on `port`, named `node`, on the database
+/// at `database_url`, creating the first admin, with the test key and the fake Graph API's
+/// secret. `binary` is the `curbside` command line (the suite builds it as `curbside-node`).
+pub fn node_command(
+    binary: &str,
+    port: u16,
+    node: &str,
+    database_url: &str,
+    graph: &curbside_simulator::FakeGraph,
+) -> std::process::Command {
+    let mut command = std::process::Command::new(binary);
+    command
+        .arg("serve")
+        .env("CURBSIDE_BIND", format!("127.0.0.1:{port}"))
+        .env("CURBSIDE_DATABASE_URL", database_url)
+        .env("CURBSIDE_ADMIN_EMAIL", ADMIN_EMAIL)
+        .env("CURBSIDE_ADMIN_PASSWORD", ADMIN_PASSWORD)
+        .env("CURBSIDE_SECRET_KEY", TEST_SECRET_KEY)
+        .env("CURBSIDE_META_APP_SECRET", String::from_utf8_lossy(&graph.app_secret()).into_owned())
+        .env("CURBSIDE_META_VERIFY_TOKEN", VERIFY_TOKEN)
+        .env("CURBSIDE_GRAPH_URL", graph.url())
+        .env("CURBSIDE_NODE_ID", node)
+        .stdin(std::process::Stdio::null());
+    command
+}
+
+/// One JSON request to the server at `base`; returns the status and the body (JSON, or a string
+/// for non-JSON).
+pub async fn call_at(
+    http: &reqwest::Client,
+    base: &str,
+    method: &str,
+    path: &str,
+    token: Option<&str>,
+    body: Option<Value>,
+) -> (u16, Value) {
+    let method = reqwest::Method::from_bytes(method.as_bytes()).expect("method");
+    let mut req = http.request(method, format!("{base}{path}"));
+    if let Some(t) = token {
+        req = req.bearer_auth(t);
+    }
+    if let Some(b) = body {
+        req = req.json(&b);
+    }
+    let resp = req.send().await.expect("request");
+    let status = resp.status().as_u16();
+    let text = resp.text().await.unwrap_or_default();
+    let value = serde_json::from_str(&text).unwrap_or(Value::String(text));
+    (status, value)
 }
 
 /// Ingests `n` comments into a session through the store (as a connector would); returns their ids.

@@ -435,11 +435,20 @@ async fn a_crash_between_sending_and_recording_leaves_exactly_one_reply(backend:
             .await;
         assert_eq!(status, 200);
     }
-    // A worker claims both actions, gets them to the platform, and dies before recording.
-    let claimed = store.claim_due_outbox(10).await.expect("claim");
+    // A worker claims both actions, gets them to the platform, and dies before recording; its
+    // lease (a millisecond here) runs out.
+    let claimed =
+        store.claim_due_outbox("a-node-that-dies", Duration::from_millis(1), 10).await.expect("claim");
     assert_eq!(claimed.len(), 2);
     let client = curbside_connectors::GraphClient::new(&graph.url(), &ids.app_secret).expect("client");
-    client.fb_reply(&fb_id, "The 'bad' cholesterol.", &ids.page_token).await.expect("reply");
+    // What the worker posts: the answer, the disclaimer and the link to this question's entry.
+    let fb_question = qs
+        .iter()
+        .find(|q| q["sources"][0]["comment_id"] == json!(fb_id))
+        .and_then(|q| q["id"].as_i64())
+        .expect("the Facebook question");
+    let posted = format!("The 'bad' cholesterol.\n\nFull Q&A: http://127.0.0.1/s/heart#q-{fb_question}");
+    client.fb_reply(&fb_id, &posted, &ids.page_token).await.expect("reply");
     client
         .ig_private_reply(&ids.ig_user_id, &ig_id, "The 'bad' cholesterol.", &ids.ig_token)
         .await

@@ -1,6 +1,8 @@
-//! The outbox worker: delivers queued replies, private replies and hides, never twice. Each
-//! attempt is claimed (committed as `sending`) before the platform is called; at start, claims
-//! left by a crash are reconciled against the platform before anything is sent again.
+//! The outbox worker: delivers queued replies, private replies and hides, never twice, with any
+//! number of nodes. Each attempt is claimed under a lease (this node, an expiry; committed as
+//! `sending`) before the platform is called, and only the holder records the outcome. A claim
+//! whose lease ran out (its node died mid-send) is taken over by any node, which first finds out
+//! from the platform whether the action happened; if it cannot tell, it asks again later.
 
 use crate::graph::{GraphCallError, GraphClient};
 use crate::metrics::ConnectorMetrics;
@@ -20,6 +22,15 @@ const MAX_ATTEMPTS: i64 = 8;
 const ALREADY_REPLIED_SUBCODE: i64 = 2_534_014;
 /// Meta's subcode for "sent outside of allowed window" (e.g. the Instagram broadcast ended).
 const OUTSIDE_WINDOW_SUBCODE: i64 = 2_534_022;
+/// Items claimed or taken over per round.
+const BATCH: i64 = 20;
+/// Replies read per page when looking for an earlier attempt's reply (Graph's maximum).
+const LOOKUP_PAGE_SIZE: &str = "100";
+/// Pages read at most per look-up: a thread longer than this cannot be checked, which counts as
+/// "cannot tell", never as "not sent".
+const LOOKUP_MAX_PAGES: usize = 50;
+/// How long to wait before looking again when a look-up could not tell.
+const LOOKUP_RETRY: Duration = Duration::from_secs(5);
 
 #[derive(Clone)]
 pub struct OutboxWorker {
@@ -29,16 +40,40 @@ pub struct OutboxWorker {
     /// Base URL of the public transcript, for the link in each reply.
     pub public_url: String,
     pub poll_every: Duration,
+    /// This node's name in outbox leases (`CURBSIDE_NODE_ID`).
+    pub node: String,
+    /// How long a claim lasts. Every platform call (and every look-up) is cut off at half of it,
+    /// so a live node's attempt always ends, recorded, inside its lease: another node takes an
+    /// item over only once its holder is surely no longer acting on it.
+    pub lease: Duration,
+}
+
+/// What the platform shows about an earlier attempt.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Lookup {
+    /// It happened (with the platform's id for the reply when known).
+    Done(Option<String>),
+    /// It did not happen, or it cannot be looked up and repeating it is harmless (a hide; a second
+    /// private reply is refused by Meta and counted as delivered in [`classify_outcome`]).
+    NotDone,
+    /// The look-up failed (Graph or database error, a thread too long): ask again later.
+    Unknown(String),
 }
 
 impl OutboxWorker {
     pub fn spawn(self, shutdown: CancellationToken) -> tokio::task::JoinHandle<()> {
         tokio::spawn(async move {
-            if let Err(e) = self.reconcile().await {
-                tracing::warn!(error = %e, "outbox reconciliation failed; will retry the claims as pending");
-            }
             loop {
-                match self.store.claim_due_outbox(20).await {
+                // Claims whose lease ran out first: their node died or stalled mid-attempt.
+                match self.store.take_over_expired_outbox(&self.node, self.lease, BATCH).await {
+                    Ok(items) => {
+                        for item in items {
+                            self.reconcile(item).await;
+                        }
+                    }
+                    Err(e) => tracing::warn!(error = %e, "cannot take over expired outbox claims"),
+                }
+                match self.store.claim_due_outbox(&self.node, self.lease, BATCH).await {
                     Ok(items) => {
                         for item in items {
                             self.deliver(item).await;
@@ -54,79 +89,177 @@ impl OutboxWorker {
         })
     }
 
-    /// For each attempt interrupted between sending and recording: if the platform shows it
-    /// happened, record it as sent; otherwise it goes back to pending.
-    async fn reconcile(&self) -> Result<(), curbside_store::StoreError> {
-        for item in self.store.unfinished_outbox().await? {
-            let outcome = match self.already_done(&item).await {
-                Some(result_id) => {
-                    tracing::info!(
-                        outbox_id = item.id,
-                        "an interrupted reply had reached the platform; recorded once"
-                    );
-                    OutboxOutcome::Sent { result_id: Some(result_id) }
-                }
-                None => OutboxOutcome::Retry {
+    /// The longest any one platform call or look-up may take: half the lease.
+    fn call_budget(&self) -> Duration {
+        self.lease / 2
+    }
+
+    /// For an attempt interrupted between sending and recording (taken over from a dead node):
+    /// if the platform shows it happened, record it as sent; if it shows it did not, it goes back
+    /// to pending; if the platform cannot tell, look again later.
+    async fn reconcile(&self, item: OutboxItem) {
+        match self.already_done(&item).await {
+            Lookup::Done(result_id) => {
+                tracing::info!(
+                    outbox_id = item.id,
+                    "an interrupted reply had reached the platform; recorded once"
+                );
+                self.record(&item, OutboxOutcome::Sent { result_id }, "sent").await;
+            }
+            Lookup::NotDone => {
+                let outcome = OutboxOutcome::Retry {
                     error: "interrupted; retrying".into(),
                     at: curbside_store::now_millis(),
-                },
-            };
-            self.store.finish_outbox(item.id, outcome).await?;
+                };
+                self.record(&item, outcome, "retry").await;
+            }
+            Lookup::Unknown(error) => self.postpone(&item, &error).await,
         }
-        Ok(())
     }
 
-    /// Looks on Facebook for a reply by the Page under the target comment. (Curbside posts at
-    /// most one, so any is ours.) Instagram private replies and hides cannot be looked up;
-    /// a repeated private reply is refused by Meta and recognised in [`classify_outcome`].
-    async fn already_done(&self, item: &OutboxItem) -> Option<String> {
-        if item.kind != OutboxKind::Reply {
-            return None;
+    /// Leaves `item` `sending` and asks again after [`LOOKUP_RETRY`]: an unanswered look-up is
+    /// never taken as "not sent".
+    async fn postpone(&self, item: &OutboxItem, error: &str) {
+        self.metrics.outbox("undecided");
+        tracing::warn!(outbox_id = item.id, error = %error, "cannot tell whether an earlier attempt reached the platform; looking again later");
+        let at = curbside_store::now_millis() + LOOKUP_RETRY.as_millis() as i64;
+        let message = format!("cannot tell yet whether an earlier attempt was delivered: {error}");
+        if let Err(e) = self.store.postpone_outbox_lookup(item.id, &self.node, &message, at).await {
+            tracing::warn!(outbox_id = item.id, error = %e, "cannot postpone an outbox look-up; its lease will run out");
         }
-        let session = self.store.session(item.session_id).await.ok()?;
-        let (source, token) = self.source_for(&session, item.platform).await?;
-        let SourceSpec::Facebook { page_id, .. } = source else { return None };
-        let answer = self
+    }
+
+    async fn record(&self, item: &OutboxItem, outcome: OutboxOutcome, label: &'static str) {
+        self.metrics.outbox(label);
+        if let Err(e) = self.store.finish_outbox(item.id, &self.node, outcome).await {
+            // The claim stays `sending` until its lease runs out; then a node reconciles it.
+            tracing::error!(outbox_id = item.id, error = %e, "cannot record an outbox outcome");
+        }
+    }
+
+    /// Looks on Facebook for the Page's reply to the target comment. Facebook threads are one
+    /// level deep: a reply to a reply is posted under the top-level comment, beside replies to
+    /// other comments of the thread. So the thread is the target's parent if it has one, every
+    /// page of it is read, and only a Page reply carrying this question's link counts.
+    async fn already_done(&self, item: &OutboxItem) -> Lookup {
+        if item.kind != OutboxKind::Reply {
+            return Lookup::NotDone;
+        }
+        let session = match self.store.session(item.session_id).await {
+            Ok(s) => s,
+            Err(e) => return Lookup::Unknown(format!("cannot read the session: {e}")),
+        };
+        let (source, token) = match self.source_for(&session, item.platform).await {
+            Ok(Some(found)) => found,
+            // Nothing to post with either: the attempt fails with the reason.
+            Ok(None) => return Lookup::NotDone,
+            Err(e) => return Lookup::Unknown(format!("cannot read the source: {e}")),
+        };
+        let SourceSpec::Facebook { page_id, .. } = source else { return Lookup::NotDone };
+        match tokio::time::timeout(self.call_budget(), self.find_page_reply(item, &page_id, &token)).await {
+            Ok(Ok(Some(id))) => Lookup::Done(Some(id)),
+            Ok(Ok(None)) => Lookup::NotDone,
+            Ok(Err(e)) => Lookup::Unknown(e),
+            Err(_) => Lookup::Unknown("the look-up timed out".into()),
+        }
+    }
+
+    async fn find_page_reply(
+        &self,
+        item: &OutboxItem,
+        page_id: &str,
+        token: &str,
+    ) -> Result<Option<String>, String> {
+        let target = self
+            .graph
+            .get(&item.target_id, &[("fields", "id,parent{id}")], token)
+            .await
+            .map_err(|e| e.to_string())?;
+        let target = curbside_meta::parse_rest_fb_comment(&target.body).map_err(|e| e.to_string())?;
+        let thread = target.parent_id.unwrap_or(target.comment_id);
+        let ours = |message: Option<&str>| match item.question_id {
+            Some(q) => message.is_some_and(|m| m.trim_end().ends_with(&format!("#q-{q}"))),
+            None => message.is_some_and(|m| {
+                item.text.as_deref().is_some_and(|t| !t.trim().is_empty() && m.starts_with(t.trim()))
+            }),
+        };
+        let mut answer = self
             .graph
             .get(
-                &format!("{}/comments", item.target_id),
-                &[("fields", "id,from{id}"), ("filter", "stream")],
-                &token,
+                &format!("{thread}/comments"),
+                &[
+                    ("fields", "id,from{id},message,parent{id}"),
+                    ("filter", "stream"),
+                    ("limit", LOOKUP_PAGE_SIZE),
+                ],
+                token,
             )
             .await
-            .ok()?;
-        let page = curbside_meta::parse_rest_fb_comment_page(&answer.body).ok()?;
-        page.comments
-            .into_iter()
-            .find(|c| c.author_id.as_deref() == Some(page_id.as_str()))
-            .map(|c| c.comment_id)
+            .map_err(|e| e.to_string())?;
+        for _ in 0..LOOKUP_MAX_PAGES {
+            let page = curbside_meta::parse_rest_fb_comment_page(&answer.body).map_err(|e| e.to_string())?;
+            if let Some(reply) = page
+                .comments
+                .into_iter()
+                .find(|c| c.author_id.as_deref() == Some(page_id) && ours(c.message.as_deref()))
+            {
+                return Ok(Some(reply.comment_id));
+            }
+            // A page may be empty and still have `next`: stop only when it is missing.
+            let Some(next) = page.next else { return Ok(None) };
+            answer = self.graph.get_next(&next, token).await.map_err(|e| e.to_string())?;
+        }
+        Err(format!("the thread has more than {LOOKUP_MAX_PAGES} pages of replies"))
     }
 
-    async fn source_for(&self, session: &Session, platform: Platform) -> Option<(SourceSpec, String)> {
-        let view = session.sources.iter().find(|s| s.spec.platform() == platform)?;
-        let record = self.store.source(view.id).await.ok()?;
-        Some((record.spec, record.access_token))
+    async fn source_for(
+        &self,
+        session: &Session,
+        platform: Platform,
+    ) -> Result<Option<(SourceSpec, String)>, curbside_store::StoreError> {
+        let Some(view) = session.sources.iter().find(|s| s.spec.platform() == platform) else {
+            return Ok(None);
+        };
+        let record = self.store.source(view.id).await?;
+        Ok(Some((record.spec, record.access_token)))
     }
 
     async fn deliver(&self, item: OutboxItem) {
         // A retried public reply may have reached Facebook although the earlier attempt failed
         // (a timeout or a 5xx after the write): look before posting again.
         if item.attempts > 1 {
-            if let Some(result_id) = self.already_done(&item).await {
-                self.metrics.outbox("sent");
-                if let Err(e) = self
-                    .store
-                    .finish_outbox(item.id, OutboxOutcome::Sent { result_id: Some(result_id) })
-                    .await
-                {
-                    tracing::error!(outbox_id = item.id, error = %e, "cannot record an outbox outcome");
+            match self.already_done(&item).await {
+                Lookup::Done(result_id) => {
+                    self.record(&item, OutboxOutcome::Sent { result_id }, "sent").await;
+                    return;
                 }
+                Lookup::Unknown(error) => {
+                    self.postpone(&item, &error).await;
+                    return;
+                }
+                Lookup::NotDone => {}
+            }
+        }
+        // The call below runs wholly inside a fresh lease, or not at all.
+        match self.store.renew_outbox_lease(item.id, &self.node, self.lease).await {
+            Ok(true) => {}
+            Ok(false) => {
+                tracing::info!(outbox_id = item.id, "the outbox claim passed to another node; not sending");
+                return;
+            }
+            Err(e) => {
+                tracing::warn!(outbox_id = item.id, error = %e, "cannot renew an outbox claim; its lease will run out");
                 return;
             }
         }
-        let outcome = match self.attempt(&item).await {
-            Ok(result_id) => OutboxOutcome::Sent { result_id },
-            Err(outcome) => outcome,
+        let outcome = match tokio::time::timeout(self.call_budget(), self.attempt(&item)).await {
+            Ok(Ok(result_id)) => OutboxOutcome::Sent { result_id },
+            Ok(Err(outcome)) => outcome,
+            // The platform may have acted: the retry looks first.
+            Err(_) => OutboxOutcome::Retry {
+                error: "the platform did not answer in time".into(),
+                at: curbside_store::now_millis(),
+            },
         };
         let label = match &outcome {
             OutboxOutcome::Sent { .. } => "sent",
@@ -134,21 +267,23 @@ impl OutboxWorker {
             OutboxOutcome::Failed { .. } => "failed",
             OutboxOutcome::Expired { .. } => "expired",
         };
-        self.metrics.outbox(label);
         tracing::info!(outbox_id = item.id, kind = item.kind.as_str(), outcome = label, "outbox attempt");
-        if let Err(e) = self.store.finish_outbox(item.id, outcome).await {
-            // The claim stays `sending`; the next start reconciles it.
-            tracing::error!(outbox_id = item.id, error = %e, "cannot record an outbox outcome");
-        }
+        self.record(&item, outcome, label).await;
     }
 
     async fn attempt(&self, item: &OutboxItem) -> Result<Option<String>, OutboxOutcome> {
         let failed = |error: String| OutboxOutcome::Failed { error };
         let session = self.store.session(item.session_id).await.map_err(|e| failed(e.to_string()))?;
-        let (spec, token) = self
-            .source_for(&session, item.platform)
-            .await
-            .ok_or_else(|| failed(format!("the session has no {} source", item.platform)))?;
+        let (spec, token) = match self.source_for(&session, item.platform).await {
+            Ok(Some(found)) => found,
+            Ok(None) => return Err(failed(format!("the session has no {} source", item.platform))),
+            Err(e) => {
+                return Err(OutboxOutcome::Retry {
+                    error: e.to_string(),
+                    at: curbside_store::now_millis() + 1_000,
+                })
+            }
+        };
         // The answer as it stands now: a correction made before delivery goes out corrected.
         let mut item = item.clone();
         if let Some(q) = item.question_id {

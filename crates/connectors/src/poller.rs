@@ -1,6 +1,8 @@
 //! Polling, because webhooks alone are not enough (App Review, late or lost deliveries, and
-//! Instagram stops them when the broadcast ends). One task per source of every live session;
-//! polled and webhook copies of a comment dedupe on the platform id in the store.
+//! Instagram stops them when the broadcast ends). One task per source of every live session,
+//! on the one node holding the source's polling lease; polled and webhook copies of a comment
+//! dedupe on the platform id in the store, and the polling position is stored, so a source that
+//! moves to another node loses and doubles nothing.
 
 use crate::graph::{GraphCallError, GraphClient};
 use crate::ingest::{comment_text, IngestReport};
@@ -25,6 +27,11 @@ pub struct PollerConfig {
     pub max_pages_per_round: usize,
     /// Longest pause after repeated transient failures.
     pub max_backoff: Duration,
+    /// This node's name in polling leases (`CURBSIDE_NODE_ID`).
+    pub node: String,
+    /// How long a polling lease lasts without renewal: a source whose node died is taken over
+    /// by another within this plus `supervise_every`. Renewed every third of it.
+    pub lease: Duration,
 }
 
 impl Default for PollerConfig {
@@ -35,6 +42,8 @@ impl Default for PollerConfig {
             supervise_every: Duration::from_secs(1),
             max_pages_per_round: 20,
             max_backoff: Duration::from_secs(60),
+            node: "curbside".into(),
+            lease: Duration::from_secs(6),
         }
     }
 }
@@ -61,6 +70,15 @@ pub fn spawn_pollers(
                         if stopped || running.contains_key(&source.id) {
                             continue;
                         }
+                        match store.hold_poll_lease(source.id, &config.node, config.lease).await {
+                            Ok(true) => {}
+                            // Another node polls it; this one looks again next time round.
+                            Ok(false) => continue,
+                            Err(e) => {
+                                tracing::warn!(source_id = %source.id, error = %e, "cannot take a polling lease");
+                                continue;
+                            }
+                        }
                         running.insert(source.id, ());
                         let poller = SourcePoller {
                             store: store.clone(),
@@ -73,6 +91,12 @@ pub fn spawn_pollers(
                         let shutdown = shutdown.clone();
                         tokio::spawn(async move {
                             poller.run(shutdown).await;
+                            // Let another node (or this one, later) take it without waiting.
+                            if let Err(e) =
+                                poller.store.release_poll_lease(poller.source, &poller.config.node).await
+                            {
+                                tracing::warn!(source_id = %poller.source, error = %e, "cannot release a polling lease");
+                            }
                             running.remove(&poller.source);
                         });
                     }
@@ -187,12 +211,36 @@ impl SourcePoller {
                     }
                 }
             };
-            if last_round {
+            if last_round || !self.wait_holding_lease(pause, &shutdown).await {
                 return;
             }
+        }
+    }
+
+    /// Waits `pause`, renewing the polling lease every third of its length; false if the
+    /// lease was lost (another node took the source over after a stall) or on shutdown.
+    async fn wait_holding_lease(&self, pause: Duration, shutdown: &CancellationToken) -> bool {
+        let until = tokio::time::Instant::now() + pause;
+        let renew_every = (self.config.lease / 3).max(Duration::from_millis(10));
+        loop {
+            match self.store.hold_poll_lease(self.source, &self.config.node, self.config.lease).await {
+                Ok(true) => {}
+                Ok(false) => {
+                    tracing::info!(source_id = %self.source, "another node took over polling this source");
+                    return false;
+                }
+                // The database is unreachable: keep polling; the lease says who polls once it is back.
+                Err(e) => {
+                    tracing::warn!(source_id = %self.source, error = %e, "cannot renew a polling lease")
+                }
+            }
+            let now = tokio::time::Instant::now();
+            if now >= until {
+                return true;
+            }
             tokio::select! {
-                _ = shutdown.cancelled() => return,
-                _ = tokio::time::sleep(pause) => {}
+                _ = shutdown.cancelled() => return false,
+                _ = tokio::time::sleep((until - now).min(renew_every)) => {}
             }
         }
     }

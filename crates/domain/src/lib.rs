@@ -23,7 +23,7 @@ pub use event::{
 };
 pub use ids::{CommentId, Offset, QuestionId, SessionId, SourceId, UserId};
 pub use note::BackstageNote;
-pub use outbox::{OutboxItem, OutboxKind, OutboxStatus};
+pub use outbox::{OutboxItem, OutboxKind, OutboxStatus, OutboxStep, OutboxTransitionError};
 pub use overlay::{OverlayBody, OverlayQuestion, OverlaySpecialist};
 pub use question::{
     Action, ActionKind, Answer, AnswerRevision, AnsweredBy, Flag, Question, QuestionSource, QuestionState,

@@ -12,7 +12,7 @@ use curbside_domain::{EventAudience, Offset, SessionId, StoredEvent};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
 use std::time::Duration;
-use tokio::sync::{broadcast, OnceCell};
+use tokio::sync::{broadcast, Notify, OnceCell};
 
 /// The longest pause between attempts to read a hole from a failing store.
 const MAX_GAP_FILL_BACKOFF: Duration = Duration::from_secs(5);
@@ -28,6 +28,9 @@ pub(crate) struct SessionChannels {
     /// so the sequencer never starts after the end of anyone's replay.
     started: OnceCell<Offset>,
     state: Mutex<SequencerState>,
+    /// Wakes a waiting gap filler early: a head announced by the log's notification is known to
+    /// be committed, so its events can be read at once.
+    hurry: Notify,
 }
 
 struct SequencerState {
@@ -48,6 +51,7 @@ impl SessionChannels {
             // Holding back more than a buffer's worth would only delay everyone further; beyond
             // that the gap filler reads the rest from the log.
             state: Mutex::new(SequencerState { seq: Sequencer::new(capacity.max(256)), filling: false }),
+            hurry: Notify::new(),
         }
     }
 
@@ -156,8 +160,9 @@ pub(crate) fn observe_head(hub: &Arc<HubInner>, session: SessionId, head: Offset
         return;
     };
     if channel.observe_head(head) {
-        spawn_gap_filler(hub, channel);
+        spawn_gap_filler(hub, channel.clone());
     }
+    channel.hurry.notify_one();
 }
 
 fn spawn_gap_filler(hub: &Arc<HubInner>, channel: Arc<SessionChannels>) {
@@ -178,7 +183,10 @@ fn spawn_gap_filler(hub: &Arc<HubInner>, channel: Arc<SessionChannels>) {
 async fn fill_gaps(hub: Weak<HubInner>, channel: Arc<SessionChannels>, delay: Duration) {
     let mut wait = delay;
     loop {
-        tokio::time::sleep(wait).await;
+        tokio::select! {
+            _ = tokio::time::sleep(wait) => {}
+            _ = channel.hurry.notified() => {}
+        }
         let Some(hub) = hub.upgrade() else { return };
         let registered = hub.channels.get(&channel.session).is_some_and(|c| Arc::ptr_eq(c.value(), &channel));
         let missing = {

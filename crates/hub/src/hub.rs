@@ -137,9 +137,15 @@ impl Hub {
     }
 
     /// Notes that `session`'s log has reached `head` without carrying the events (a notification
-    /// too small to hold them); whatever this node has not delivered is read from the store.
+    /// too small to hold them); whatever this node has not delivered is read from the store at
+    /// once (the head is committed, so there is no point waiting for a local writer).
     pub fn log_advanced(&self, session: SessionId, head: Offset) {
         channel::observe_head(&self.inner, session, head);
+    }
+
+    /// Sessions with a channel open on this node (what a reconnected log listener re-reads).
+    pub fn followed_sessions(&self) -> Vec<SessionId> {
+        self.inner.channels.iter().map(|c| *c.key()).collect()
     }
 
     /// Follows `session` for `audience`: first every event after `since` from the log, then live

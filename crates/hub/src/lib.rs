@@ -11,6 +11,7 @@
 //! - [`serve_socket`]: drives one WebSocket connection; [`sse_stream`]: one SSE stream.
 
 mod channel;
+mod follower;
 mod frame;
 mod hub;
 mod metrics;
@@ -19,6 +20,7 @@ mod socket;
 mod sse;
 mod subscription;
 
+pub use follower::spawn_log_follower;
 pub use frame::Frame;
 pub use hub::{Budget, ConnectionPermit, Hub, HubConfig, HubError};
 pub use metrics::{ConnectionKind, HubMetrics};

@@ -86,6 +86,9 @@ pub struct HubMetrics {
     pub(crate) resyncs: Counter,
     reloads: Family<ReasonLabel, Counter>,
     pub(crate) slow_disconnects: Counter,
+    pub(crate) log_notifications: Counter,
+    pub(crate) log_listener_reconnects: Counter,
+    pub(crate) log_listener_up: Gauge,
 }
 
 impl Default for HubMetrics {
@@ -119,6 +122,9 @@ impl HubMetrics {
             resyncs: Counter::default(),
             reloads: Family::default(),
             slow_disconnects: Counter::default(),
+            log_notifications: Counter::default(),
+            log_listener_reconnects: Counter::default(),
+            log_listener_up: Gauge::default(),
         }
     }
 
@@ -165,6 +171,21 @@ impl HubMetrics {
             "WebSocket clients disconnected for not reading (close 4008)",
             self.slow_disconnects.clone(),
         );
+        r.register(
+            "log_notifications",
+            "Log notifications (session, head) received from PostgreSQL, this node's commits included",
+            self.log_notifications.clone(),
+        );
+        r.register(
+            "log_listener_reconnects",
+            "Times the PostgreSQL log listener lost its connection and reconnected (each followed session is then re-read)",
+            self.log_listener_reconnects.clone(),
+        );
+        r.register(
+            "log_listener_up",
+            "1 while the PostgreSQL log listener is connected (always 0 on SQLite)",
+            self.log_listener_up.clone(),
+        );
     }
 
     pub(crate) fn reload(&self, reason: &'static str) {
@@ -192,6 +213,11 @@ impl HubMetrics {
     /// Subscribers resynced from the log since start.
     pub fn resync_count(&self) -> u64 {
         self.resyncs.get()
+    }
+
+    /// Times the log listener reconnected since start.
+    pub fn log_listener_reconnect_count(&self) -> u64 {
+        self.log_listener_reconnects.get()
     }
 
     /// Sessions with at least one subscriber right now.

@@ -59,6 +59,10 @@ impl Application {
             tracing::info!(tokens = sealed, "encrypted platform tokens stored before encryption at rest");
         }
         ensure_first_admin(&store, &config).await?;
+        if store.backend() == curbside_store::Backend::Sqlite {
+            // One serving process per SQLite file: leases left in it are its previous life's.
+            store.end_leases_of_stopped_processes().await?;
+        }
         store.set_reply_cap(config.reply_cap);
         store.set_screener(config.screener.clone());
         let metrics = Arc::new(Metrics::new());
@@ -130,6 +134,8 @@ impl Application {
         });
         let mut connectors = start_connectors(&state);
         connectors.push(crate::api::retention::spawn_scheduled_purge(&state));
+        // Several nodes on one PostgreSQL: other nodes' commits reach this node's subscribers.
+        connectors.extend(curbside_hub::spawn_log_follower(state.hub.clone(), state.shutdown.clone()));
         warn_if_no_staff(&state.store).await;
         tracing::info!(addr = %axum::serve::Listener::local_addr(&listener)?, "serving");
         axum::serve(listener, app)
@@ -163,7 +169,12 @@ fn start_connectors(state: &AppState) -> Vec<tokio::task::JoinHandle<()>> {
         return Vec::new();
     };
     let shutdown = state.shutdown.clone();
-    let poller = PollerConfig { interval: state.config.poll_interval, ..PollerConfig::default() };
+    let poller = PollerConfig {
+        interval: state.config.poll_interval,
+        node: state.config.node_id.clone(),
+        lease: state.config.poll_lease,
+        ..PollerConfig::default()
+    };
     let pollers =
         spawn_pollers(state.store.clone(), graph.clone(), state.connectors.clone(), poller, shutdown.clone());
     let outbox = OutboxWorker {
@@ -172,6 +183,8 @@ fn start_connectors(state: &AppState) -> Vec<tokio::task::JoinHandle<()>> {
         metrics: state.connectors.clone(),
         public_url: state.config.public_url.clone(),
         poll_every: Duration::from_millis(250),
+        node: state.config.node_id.clone(),
+        lease: state.config.outbox_lease,
     }
     .spawn(shutdown);
     vec![pollers, outbox]
@@ -239,8 +252,14 @@ async fn ensure_first_admin(store: &Store, config: &Config) -> anyhow::Result<()
     let new = users::new_user(email, "Administrator", curbside_domain::Role::Admin, "", password)
         .await
         .map_err(|e| anyhow::anyhow!("cannot create the first admin from CURBSIDE_ADMIN_EMAIL: {e}"))?;
-    store.create_user(new, &curbside_store::Actor::system("CURBSIDE_ADMIN_EMAIL at start")).await?;
-    tracing::info!("created the first admin account from the environment");
+    // Another node starting at the same moment may have created it since the count above.
+    match store
+        .create_first_admin(new, &curbside_store::Actor::system("CURBSIDE_ADMIN_EMAIL at start"))
+        .await?
+    {
+        Some(_) => tracing::info!("created the first admin account from the environment"),
+        None => tracing::info!("another node created the first admin account"),
+    }
     Ok(())
 }
 

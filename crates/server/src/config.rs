@@ -17,6 +17,8 @@ const DEFAULT_MAX_PUBLIC_CONNECTIONS: &str = "20000";
 const DEFAULT_MAX_STAFF_CONNECTIONS: &str = "500";
 const DEFAULT_WRITE_TIMEOUT_MS: &str = "10000";
 const DEFAULT_SIGNIN_QUEUE: &str = "16";
+const DEFAULT_POLL_LEASE_MS: &str = "6000";
+const DEFAULT_OUTBOX_LEASE_MS: &str = "40000";
 pub const DEFAULT_LOG: &str = "info";
 pub const DEFAULT_LOG_FORMAT: &str = "human";
 /// The US default crisis reply: resources first, warm, asks nothing identifying.
@@ -62,6 +64,12 @@ pub struct Config {
     pub crisis_reply: String,
     /// The one-click reply to a personal-advice question (`CURBSIDE_REDIRECT_REPLY`).
     pub redirect_reply: String,
+    /// This node's name in polling and outbox leases (`CURBSIDE_NODE_ID`): unique per process.
+    pub node_id: String,
+    /// How long a polling lease lasts unrenewed: a dead node's sources move within about this.
+    pub poll_lease: Duration,
+    /// How long an outbox claim lasts; platform calls are cut off at half of it.
+    pub outbox_lease: Duration,
 }
 
 impl std::fmt::Debug for Config {
@@ -165,6 +173,18 @@ pub struct Settings {
     /// The reply sent with one click to a personal-advice question.
     #[arg(long, env = "CURBSIDE_REDIRECT_REPLY")]
     pub redirect_reply: Option<String>,
+    /// This node's name in polling and outbox leases; must differ between running nodes
+    /// (default: host name, process id and a random suffix).
+    #[arg(long, env = "CURBSIDE_NODE_ID")]
+    pub node_id: Option<String>,
+    /// Milliseconds a polling lease lasts unrenewed: a dead node's sources move to another node
+    /// within about this (500 to 60000).
+    #[arg(long, env = "CURBSIDE_POLL_LEASE_MS", default_value = DEFAULT_POLL_LEASE_MS)]
+    pub poll_lease_ms: String,
+    /// Milliseconds an outbox claim lasts before another node may reconcile it; each platform
+    /// call is cut off at half of it (2000 to 600000).
+    #[arg(long, env = "CURBSIDE_OUTBOX_LEASE_MS", default_value = DEFAULT_OUTBOX_LEASE_MS)]
+    pub outbox_lease_ms: String,
 }
 
 impl std::fmt::Debug for Settings {
@@ -229,6 +249,8 @@ impl Settings {
             max_staff_connections: DEFAULT_MAX_STAFF_CONNECTIONS.into(),
             write_timeout_ms: DEFAULT_WRITE_TIMEOUT_MS.into(),
             signin_queue: DEFAULT_SIGNIN_QUEUE.into(),
+            poll_lease_ms: DEFAULT_POLL_LEASE_MS.into(),
+            outbox_lease_ms: DEFAULT_OUTBOX_LEASE_MS.into(),
             log: DEFAULT_LOG.into(),
             log_format: DEFAULT_LOG_FORMAT.into(),
             ..Settings::default()
@@ -305,6 +327,9 @@ impl Settings {
             crisis_reply: nonempty(self.crisis_reply).unwrap_or_else(|| DEFAULT_CRISIS_REPLY.to_owned()),
             redirect_reply: nonempty(self.redirect_reply)
                 .unwrap_or_else(|| curbside_screening::advice::REDIRECT_REPLY.to_owned()),
+            node_id: nonempty(self.node_id).unwrap_or_else(default_node_id),
+            poll_lease: millis_between("CURBSIDE_POLL_LEASE_MS", &self.poll_lease_ms, 500, 60_000)?,
+            outbox_lease: millis_between("CURBSIDE_OUTBOX_LEASE_MS", &self.outbox_lease_ms, 2_000, 600_000)?,
         })
     }
 }
@@ -321,6 +346,26 @@ fn screener(myths_file: Option<&str>, blocked: Option<&str>) -> anyhow::Result<c
     }
     let words = blocked.unwrap_or_default().split(',').map(str::to_owned);
     Ok(Screener::new(myths, SpamRules::new(words)))
+}
+
+/// A duration in milliseconds that must lie in `min..=max`.
+fn millis_between(name: &str, raw: &str, min: usize, max: usize) -> anyhow::Result<Duration> {
+    let ms = whole_number(name, raw)?;
+    if !(min..=max).contains(&ms) {
+        bail!("{name} must be between {min} and {max} (got {ms})");
+    }
+    Ok(Duration::from_millis(ms as u64))
+}
+
+/// A node name unique among running nodes: the host, the process and a random suffix (a restarted
+/// process is a new node; its old leases simply run out).
+fn default_node_id() -> String {
+    let host = std::fs::read_to_string("/etc/hostname")
+        .ok()
+        .map(|h| h.trim().to_owned())
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "curbside".into());
+    format!("{host}-{}-{:04x}", std::process::id(), rand::random::<u16>())
 }
 
 fn whole_number(name: &str, raw: &str) -> anyhow::Result<usize> {

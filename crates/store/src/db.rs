@@ -13,6 +13,9 @@ use std::time::Duration;
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations/sqlite");
 static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations/postgres");
 
+/// What sqlx's `Any` driver calls a PostgreSQL connection.
+const POSTGRES_BACKEND: &str = "PostgreSQL";
+
 /// Replies per answered question when none is configured: enough for a popular merged
 /// question, few enough to stay human-paced on the platform.
 pub const DEFAULT_REPLY_CAP: usize = 25;
@@ -51,6 +54,8 @@ struct Inner {
     /// On PostgreSQL the same pool as `read`.
     write: AnyPool,
     sink: OnceLock<Arc<dyn EventSink>>,
+    /// The database URL, on PostgreSQL only: a log listener opens its own connection with it.
+    postgres_url: Option<String>,
     /// At most this many askers of one (merged) question get a platform reply.
     reply_cap: AtomicUsize,
     /// Seals platform access tokens at rest; `None` refuses to store tokens.
@@ -103,7 +108,7 @@ impl Store {
                 let write = pool(1).connect_with(connect.clone()).await?;
                 write.execute("PRAGMA journal_mode = WAL").await?;
                 let read = pool(options.max_connections.max(2)).connect_with(connect).await?;
-                Store::from_parts(backend, read, write)
+                Store::from_parts(backend, read, write, None)
             }
             Backend::Postgres => {
                 let pool = AnyPoolOptions::new()
@@ -111,20 +116,21 @@ impl Store {
                     .acquire_timeout(options.acquire_timeout)
                     .connect(url)
                     .await?;
-                Store::from_parts(backend, pool.clone(), pool)
+                Store::from_parts(backend, pool.clone(), pool, Some(url.to_owned()))
             }
         };
         store.migrate().await?;
         Ok(store)
     }
 
-    fn from_parts(backend: Backend, read: AnyPool, write: AnyPool) -> Store {
+    fn from_parts(backend: Backend, read: AnyPool, write: AnyPool, postgres_url: Option<String>) -> Store {
         Store {
             inner: Arc::new(Inner {
                 backend,
                 read,
                 write,
                 sink: OnceLock::new(),
+                postgres_url,
                 reply_cap: AtomicUsize::new(DEFAULT_REPLY_CAP),
                 secret_key: std::sync::RwLock::new(None),
                 screener: OnceLock::new(),
@@ -195,6 +201,10 @@ impl Store {
         self.inner.backend
     }
 
+    pub(crate) fn postgres_url(&self) -> Option<&str> {
+        self.inner.postgres_url.as_deref()
+    }
+
     pub(crate) fn read_pool(&self) -> &AnyPool {
         &self.inner.read
     }
@@ -246,6 +256,15 @@ pub(crate) async fn append_events(
     .fetch_optional(&mut *tx)
     .await?
     .ok_or(StoreError::NotFound("session"))?;
+    if tx.backend_name() == POSTGRES_BACKEND {
+        // Delivered to every listening node at commit, in commit order (the row lock above
+        // orders one session's writers); other nodes read the events themselves from the log.
+        sqlx::query("SELECT pg_notify($1, $2)")
+            .bind(crate::notify::LOG_CHANNEL)
+            .bind(crate::notify::payload(session, curbside_domain::Offset(last)))
+            .execute(&mut *tx)
+            .await?;
+    }
     let mut stored = Vec::with_capacity(events.len());
     for (i, ev) in events.into_iter().enumerate() {
         let offset = last - count + 1 + i as i64;

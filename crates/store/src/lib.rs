@@ -11,6 +11,7 @@ mod db;
 mod events;
 mod followups;
 mod notes;
+mod notify;
 mod outbox;
 mod questions;
 mod retention;
@@ -25,6 +26,7 @@ pub use audit::{AuditFilter, AuditRecord};
 pub use comments::{IncomingComment, IngestOutcome};
 pub use db::{Backend, Store, StoreOptions, DEFAULT_REPLY_CAP};
 pub use followups::CannedReply;
+pub use notify::{LogAdvance, LogListener, LogNews, LISTENER_APPLICATION_NAME, LOG_CHANNEL};
 pub use outbox::OutboxOutcome;
 pub use retention::RetentionReport;
 pub use secrets::{SecretKey, SecretKeyError};
@@ -107,6 +109,12 @@ impl StoreError {
             }
             _ => false,
         }
+    }
+}
+
+impl From<curbside_domain::OutboxTransitionError> for StoreError {
+    fn from(e: curbside_domain::OutboxTransitionError) -> Self {
+        StoreError::Conflict(e.to_string())
     }
 }
 

@@ -1,14 +1,17 @@
 //! The outbox: platform actions written in the transaction of the staff action that causes
-//! them, claimed by a worker (the claim is committed before the platform is called), finished
-//! with the platform's answer. One row per (kind, target comment): a second reply cannot exist.
+//! them, claimed by a worker under a lease (its node and an expiry, committed before the
+//! platform is called), finished with the platform's answer by the lease's holder only. Status
+//! changes follow `OutboxStatus::apply`. One row per (kind, target comment): a second reply
+//! cannot exist.
 
 use crate::db::{append_events, NewEvent};
 use crate::{now_millis, Result, Store, StoreError};
 use curbside_domain::{
-    EventBody, OutboxItem, OutboxKind, OutboxStatus, Platform, Question, QuestionId, SessionId,
+    EventBody, OutboxItem, OutboxKind, OutboxStatus, OutboxStep, Platform, Question, QuestionId, SessionId,
 };
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
+use std::time::Duration;
 
 const OUTBOX_COLUMNS: &str =
     "id, session_id, question_id, platform, kind, target_id, text, status, attempts, \
@@ -132,10 +135,11 @@ impl Store {
         rows.iter().map(item_from_row).collect()
     }
 
-    /// Claims up to `limit` due actions: each is marked `sending` (attempts + 1) and committed
-    /// before it is returned, so a crash during the platform call leaves a trace to reconcile.
-    /// A row another worker claimed first is skipped, which keeps several nodes safe.
-    pub async fn claim_due_outbox(&self, limit: i64) -> Result<Vec<OutboxItem>> {
+    /// Claims up to `limit` due actions for `node`: each is marked `sending` (attempts + 1) with
+    /// a lease of `lease`, committed before it is returned, so a crash during the platform call
+    /// leaves a trace to reconcile. The update is conditional on the row still being `pending`:
+    /// a row another node claimed first is skipped.
+    pub async fn claim_due_outbox(&self, node: &str, lease: Duration, limit: i64) -> Result<Vec<OutboxItem>> {
         let now = now_millis();
         let ids: Vec<i64> = sqlx::query_scalar(
             "SELECT id FROM outbox WHERE status = 'pending' AND next_attempt_at <= $1 ORDER BY next_attempt_at, id LIMIT $2",
@@ -144,13 +148,17 @@ impl Store {
         .bind(limit)
         .fetch_all(self.read_pool())
         .await?;
+        let to = OutboxStatus::Pending.apply(OutboxStep::Claim)?;
         let mut claimed = Vec::new();
         for id in ids {
             let mut tx = self.begin_write().await?;
             let done = sqlx::query(
-                "UPDATE outbox SET status = 'sending', attempts = attempts + 1, updated_at = $1 \
-                 WHERE id = $2 AND status = 'pending'",
+                "UPDATE outbox SET status = $1, attempts = attempts + 1, lease_owner = $2, lease_until = $3, \
+                 updated_at = $4 WHERE id = $5 AND status = 'pending'",
             )
+            .bind(to.as_str())
+            .bind(node)
+            .bind(lease_end(now, lease))
             .bind(now)
             .bind(id)
             .execute(&mut *tx)
@@ -158,48 +166,149 @@ impl Store {
             if done.rows_affected() != 1 {
                 continue;
             }
-            let item = load_item(&mut tx, id).await?;
-            let events = append_events(&mut tx, item.session_id, now, vec![outbox_event(&item)]).await?;
-            self.commit(tx, events).await?;
-            claimed.push(item);
+            claimed.push(self.commit_with_event(tx, id, now).await?);
         }
         Ok(claimed)
     }
 
-    /// Actions left `sending` by a process that stopped mid-attempt: to reconcile at start.
-    pub async fn unfinished_outbox(&self) -> Result<Vec<OutboxItem>> {
-        let rows =
-            sqlx::query(&format!("SELECT {OUTBOX_COLUMNS} FROM outbox WHERE status = 'sending' ORDER BY id"))
-                .fetch_all(self.read_pool())
-                .await?;
-        rows.iter().map(item_from_row).collect()
+    /// Takes over up to `limit` actions left `sending` under a lease that has run out (their
+    /// node died or stalled, or a look-up was undecided): `node` now holds them for `lease` and
+    /// must find out whether the platform acted before sending again. Leases still running are
+    /// never touched, so an attempt under way on a live node is left alone.
+    pub async fn take_over_expired_outbox(
+        &self,
+        node: &str,
+        lease: Duration,
+        limit: i64,
+    ) -> Result<Vec<OutboxItem>> {
+        let now = now_millis();
+        let ids: Vec<i64> = sqlx::query_scalar(
+            "SELECT id FROM outbox WHERE status = 'sending' AND (lease_until IS NULL OR lease_until <= $1) \
+             ORDER BY id LIMIT $2",
+        )
+        .bind(now)
+        .bind(limit)
+        .fetch_all(self.read_pool())
+        .await?;
+        let mut taken = Vec::new();
+        for id in ids {
+            let mut tx = self.begin_write().await?;
+            let item = load_item(&mut tx, id).await?;
+            if item.status.apply(OutboxStep::TakeOver).is_err() {
+                continue;
+            }
+            // Conditional on the lease still being expired: of several nodes, one wins.
+            let done = sqlx::query(
+                "UPDATE outbox SET lease_owner = $1, lease_until = $2, updated_at = $3 \
+                 WHERE id = $4 AND status = 'sending' AND (lease_until IS NULL OR lease_until <= $5)",
+            )
+            .bind(node)
+            .bind(lease_end(now, lease))
+            .bind(now)
+            .bind(id)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+            if done.rows_affected() == 1 {
+                tx.commit().await?;
+                taken.push(item);
+            }
+        }
+        Ok(taken)
     }
 
-    /// Records how an attempt ended.
-    pub async fn finish_outbox(&self, id: i64, outcome: OutboxOutcome) -> Result<OutboxItem> {
+    /// Extends `node`'s lease on `id` to `lease` from now, right before the platform is called;
+    /// false if `node` no longer holds it (then it must not call the platform).
+    pub async fn renew_outbox_lease(&self, id: i64, node: &str, lease: Duration) -> Result<bool> {
         let now = now_millis();
-        let (status, error, result, next) = match &outcome {
-            OutboxOutcome::Sent { result_id } => ("sent", None, result_id.clone(), now),
-            OutboxOutcome::Retry { error, at } => ("pending", Some(error.clone()), None, *at),
-            OutboxOutcome::Failed { error } => ("failed", Some(error.clone()), None, now),
-            OutboxOutcome::Expired { reason } => ("expired", Some(reason.clone()), None, now),
+        let done = sqlx::query(
+            "UPDATE outbox SET lease_until = $1 WHERE id = $2 AND status = 'sending' AND lease_owner = $3",
+        )
+        .bind(lease_end(now, lease))
+        .bind(id)
+        .bind(node)
+        .execute(self.write_pool())
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// The look-up "did the platform already do it?" failed: the item stays `sending` with the
+    /// error shown to staff, and its lease is cut to end at `retry_at`, when any node takes it
+    /// over and looks again. False if `node` no longer held it.
+    pub async fn postpone_outbox_lookup(
+        &self,
+        id: i64,
+        node: &str,
+        error: &str,
+        retry_at: i64,
+    ) -> Result<bool> {
+        let now = now_millis();
+        let mut tx = self.begin_write().await?;
+        let item = load_item(&mut tx, id).await?;
+        item.status.apply(OutboxStep::Undecided)?;
+        let done = sqlx::query(
+            "UPDATE outbox SET lease_until = $1, last_error = $2, updated_at = $3 \
+             WHERE id = $4 AND status = 'sending' AND lease_owner = $5",
+        )
+        .bind(retry_at)
+        .bind(error)
+        .bind(now)
+        .bind(id)
+        .bind(node)
+        .execute(&mut *tx)
+        .await?;
+        if done.rows_affected() != 1 {
+            return Ok(false);
+        }
+        self.commit_with_event(tx, id, now).await?;
+        Ok(true)
+    }
+
+    /// Records how `node`'s attempt ended. Only a row `node` holds in `sending` moves: if its
+    /// lease ran out and another node took the item over, the outcome is refused (Conflict) and
+    /// the other node's look-up decides.
+    pub async fn finish_outbox(&self, id: i64, node: &str, outcome: OutboxOutcome) -> Result<OutboxItem> {
+        let now = now_millis();
+        let (step, error, result, next) = match &outcome {
+            OutboxOutcome::Sent { result_id } => (OutboxStep::Deliver, None, result_id.clone(), now),
+            OutboxOutcome::Retry { error, at } => (OutboxStep::Retry, Some(error.clone()), None, *at),
+            OutboxOutcome::Failed { error } => (OutboxStep::Fail, Some(error.clone()), None, now),
+            OutboxOutcome::Expired { reason } => (OutboxStep::Expire, Some(reason.clone()), None, now),
         };
         let mut tx = self.begin_write().await?;
-        sqlx::query(
+        let before = load_item(&mut tx, id).await?;
+        let to = before.status.apply(step)?;
+        let done = sqlx::query(
             "UPDATE outbox SET status = $1, last_error = COALESCE($2, last_error), \
-             result_id = COALESCE($3, result_id), next_attempt_at = $4, updated_at = $5 WHERE id = $6",
+             result_id = COALESCE($3, result_id), next_attempt_at = $4, updated_at = $5, \
+             lease_owner = NULL, lease_until = NULL \
+             WHERE id = $6 AND status = 'sending' AND lease_owner = $7",
         )
-        .bind(status)
+        .bind(to.as_str())
         .bind(error)
         .bind(result)
         .bind(next)
         .bind(now)
         .bind(id)
+        .bind(node)
         .execute(&mut *tx)
         .await?;
+        if done.rows_affected() != 1 {
+            return Err(StoreError::Conflict(format!("outbox item {id} is no longer held by this node")));
+        }
+        self.commit_with_event(tx, id, now).await
+    }
+
+    /// Reads item `id` back inside `tx`, appends its event (staff see every change) and commits.
+    async fn commit_with_event(&self, mut tx: crate::db::Tx, id: i64, now: i64) -> Result<OutboxItem> {
         let item = load_item(&mut tx, id).await?;
         let events = append_events(&mut tx, item.session_id, now, vec![outbox_event(&item)]).await?;
         self.commit(tx, events).await?;
         Ok(item)
     }
+}
+
+/// When a lease taken at `now` runs out.
+fn lease_end(now: i64, lease: Duration) -> i64 {
+    now.saturating_add(i64::try_from(lease.as_millis()).unwrap_or(i64::MAX))
 }

@@ -172,6 +172,72 @@ impl Store {
         Ok(())
     }
 
+    /// Takes or renews `node`'s polling lease on `source` for `lease`: true if `node` holds it
+    /// now. Only a free lease, an expired one or `node`'s own is taken, in one conditional
+    /// update, so of several nodes exactly one polls a source; another takes over once the
+    /// holder stops renewing (it died) or lets go (it shut down).
+    pub async fn hold_poll_lease(
+        &self,
+        source: SourceId,
+        node: &str,
+        lease: std::time::Duration,
+    ) -> Result<bool> {
+        let now = now_millis();
+        let until = now.saturating_add(i64::try_from(lease.as_millis()).unwrap_or(i64::MAX));
+        let done = sqlx::query(
+            "UPDATE sources SET poll_owner = $1, poll_lease_until = $2 WHERE id = $3 \
+             AND (poll_owner IS NULL OR poll_owner = $4 OR poll_lease_until IS NULL OR poll_lease_until <= $5)",
+        )
+        .bind(node)
+        .bind(until)
+        .bind(source.0)
+        .bind(node)
+        .bind(now)
+        .execute(self.write_pool())
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// Lets go of `node`'s polling lease on `source` (its poller stopped), so another node may
+    /// take the source at once instead of waiting for the lease to run out.
+    pub async fn release_poll_lease(&self, source: SourceId, node: &str) -> Result<()> {
+        sqlx::query(
+            "UPDATE sources SET poll_owner = NULL, poll_lease_until = NULL WHERE id = $1 AND poll_owner = $2",
+        )
+        .bind(source.0)
+        .bind(node)
+        .execute(self.write_pool())
+        .await?;
+        Ok(())
+    }
+
+    /// Ends every polling lease and outbox claim lease at once. Only for the start of the one
+    /// serving process of a SQLite database: every lease then belongs to a process that has
+    /// stopped, and waiting for them to run out would delay polling and reconciliation after a
+    /// restart for nothing. (Several nodes on PostgreSQL never do this: another node may be live.)
+    pub async fn end_leases_of_stopped_processes(&self) -> Result<()> {
+        let mut tx = self.begin_write().await?;
+        sqlx::query(
+            "UPDATE sources SET poll_owner = NULL, poll_lease_until = NULL WHERE poll_owner IS NOT NULL",
+        )
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query("UPDATE outbox SET lease_until = 0 WHERE status = 'sending'").execute(&mut *tx).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The node polling `source` now, if its lease is running (for tests and operators).
+    pub async fn poll_lease_holder(&self, source: SourceId) -> Result<Option<String>> {
+        let holder: Option<Option<String>> =
+            sqlx::query_scalar("SELECT poll_owner FROM sources WHERE id = $1 AND poll_lease_until > $2")
+                .bind(source.0)
+                .bind(now_millis())
+                .fetch_optional(self.read_pool())
+                .await?;
+        Ok(holder.flatten())
+    }
+
     /// Records how a source's connection is doing. A change of state appends a session event
     /// (staff see "needs re-authorisation" at once); repeated reports of the same state do not.
     pub async fn record_source_health(

@@ -58,32 +58,28 @@ pub fn normalise_email(email: &str) -> String {
 impl Store {
     /// Creates an account; audited as `user.create` (never with the password hash).
     pub async fn create_user(&self, new: NewUser, actor: &Actor) -> Result<StaffUser> {
-        let email = normalise_email(&new.email);
         let mut tx = self.begin_write().await?;
-        let row = sqlx::query(&format!(
-            "INSERT INTO users (email, name, role, credentials, password_hash, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (email) DO NOTHING RETURNING {USER_COLUMNS}"
-        ))
-        .bind(&email)
-        .bind(&new.name)
-        .bind(new.role.as_str())
-        .bind(&new.credentials)
-        .bind(&new.password_hash)
-        .bind(now_millis())
-        .fetch_optional(&mut *tx)
-        .await?;
-        let user = match row {
-            Some(r) => user_from_row(&r)?,
-            None => {
-                return Err(StoreError::Conflict(format!(
-                    "a staff account with email {email} already exists"
-                )))
-            }
-        };
-        audit_change(&mut tx, actor, "user.create", None, None, Value::Null, account_json(&user, true))
-            .await?;
+        let user = insert_user(&mut tx, new, actor).await?;
         tx.commit().await?;
         Ok(user)
+    }
+
+    /// Creates `new` only if no staff account exists yet; `None` when one does. Several nodes
+    /// starting at once on one PostgreSQL database all call this: a transaction-scoped advisory
+    /// lock makes them take turns, so exactly one creates the account (whatever email each was
+    /// given) and the others find it. SQLite has one writer connection, which serialises the same.
+    pub async fn create_first_admin(&self, new: NewUser, actor: &Actor) -> Result<Option<StaffUser>> {
+        let mut tx = self.begin_write().await?;
+        if self.backend() == crate::Backend::Postgres {
+            sqlx::query("SELECT pg_advisory_xact_lock($1)").bind(FIRST_ADMIN_LOCK).execute(&mut *tx).await?;
+        }
+        let existing: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users").fetch_one(&mut *tx).await?;
+        if existing > 0 {
+            return Ok(None);
+        }
+        let user = insert_user(&mut tx, new, actor).await?;
+        tx.commit().await?;
+        Ok(Some(user))
     }
 
     /// Changes an account's role and/or disables or re-enables it; audited with before and
@@ -221,4 +217,29 @@ impl Store {
         sqlx::query("DELETE FROM logins WHERE user_id = $1").bind(user.0).execute(self.write_pool()).await?;
         Ok(())
     }
+}
+
+/// The advisory lock key (any constant of ours) that serialises first-admin creation.
+const FIRST_ADMIN_LOCK: i64 = 0x6375_7262_0001;
+
+async fn insert_user(conn: &mut sqlx::AnyConnection, new: NewUser, actor: &Actor) -> Result<StaffUser> {
+    let email = normalise_email(&new.email);
+    let row = sqlx::query(&format!(
+        "INSERT INTO users (email, name, role, credentials, password_hash, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (email) DO NOTHING RETURNING {USER_COLUMNS}"
+    ))
+    .bind(&email)
+    .bind(&new.name)
+    .bind(new.role.as_str())
+    .bind(&new.credentials)
+    .bind(&new.password_hash)
+    .bind(now_millis())
+    .fetch_optional(&mut *conn)
+    .await?;
+    let Some(row) = row else {
+        return Err(StoreError::Conflict(format!("a staff account with email {email} already exists")));
+    };
+    let user = user_from_row(&row)?;
+    audit_change(conn, actor, "user.create", None, None, Value::Null, account_json(&user, true)).await?;
+    Ok(user)
 }

@@ -61,6 +61,10 @@ pub enum Fault {
     /// Does the request's side effect (the reply is posted, the comment hidden) and then answers 500,
     /// as when the connection dies after Meta acted: the "crash between send and record" case.
     AcceptThenDrop,
+    /// Does the request's side effect, then holds the answer this long (at most
+    /// [`GraphConfig::max_hold`](super::GraphConfig)) and answers 504: the caller is still waiting
+    /// when the platform has acted, which is when a test kills it ("died mid-send").
+    AcceptThenHold(Duration),
 }
 
 /// A fault, the requests it applies to, and how many times it fires before it is spent.

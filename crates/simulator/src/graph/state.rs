@@ -545,6 +545,17 @@ impl State {
                             }
                             Err(failure) => Err(failure),
                         },
+                        Fault::AcceptThenHold(duration) => {
+                            match self.route(&request, &params, &owners, base, now) {
+                                Ok(success) => {
+                                    accepted_echo = success.echo;
+                                    hold = Some(duration.min(self.max_hold));
+                                    html = Some(StatusCode::GATEWAY_TIMEOUT);
+                                    Err(GraphFailure::unknown_error())
+                                }
+                                Err(failure) => Err(failure),
+                            }
+                        }
                     }
                 }
             },
