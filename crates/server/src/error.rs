@@ -11,6 +11,9 @@ use serde::Serialize;
 pub enum ApiError {
     #[error("sign in first")]
     Unauthenticated,
+    /// A sign-in with an unknown email or a wrong password (which of the two is not said).
+    #[error("wrong email or password")]
+    WrongCredentials,
     #[error("{0}")]
     Forbidden(String),
     #[error("{0} not found")]
@@ -36,7 +39,7 @@ pub enum ApiError {
 
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct ErrorBody {
-    /// A stable code: `unauthenticated`, `forbidden`, `not_found`, `bad_request`, `invalid`,
+    /// A stable code: `unauthenticated`, `wrong_credentials`, `forbidden`, `not_found`, `bad_request`, `invalid`,
     /// `conflict`, `too_large`, `rate_limited`, `busy`, `unavailable`, `internal`.
     pub error: &'static str,
     pub message: String,
@@ -46,6 +49,7 @@ impl ApiError {
     fn status_and_code(&self) -> (StatusCode, &'static str) {
         match self {
             ApiError::Unauthenticated => (StatusCode::UNAUTHORIZED, "unauthenticated"),
+            ApiError::WrongCredentials => (StatusCode::UNAUTHORIZED, "wrong_credentials"),
             ApiError::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
             ApiError::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
             ApiError::BadRequest(_) => (StatusCode::BAD_REQUEST, "bad_request"),
@@ -69,7 +73,7 @@ impl IntoResponse for ApiError {
         let body = ErrorBody { error: code, message: self.to_string() };
         let mut resp = (status, axum::Json(body)).into_response();
         match &self {
-            ApiError::Unauthenticated => {
+            ApiError::Unauthenticated | ApiError::WrongCredentials => {
                 resp.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
             }
             // The unread rest of the body is still on the wire: the connection cannot be

@@ -23,11 +23,16 @@ const MAX_PAGE: i64 = 1000;
 /// The CSV export stops here; narrow the filters (e.g. `since`/`until`) for more.
 const MAX_EXPORT: usize = 100_000;
 
+/// An `action` filter is at most this many characters.
+pub const ACTION_MAX: usize = 100;
+
 #[derive(Deserialize, Default, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct AuditQuery {
     /// Only actions by this staff account.
     pub actor_id: Option<i64>,
     /// An exact action (`question.approve`) or a family ending in a dot (`auth.`, `user.`).
+    #[param(max_length = 100)]
     pub action: Option<String>,
     pub session_id: Option<i64>,
     pub question_id: Option<i64>,
@@ -38,13 +43,14 @@ pub struct AuditQuery {
     /// The `next_after_id` of the previous page.
     pub after_id: Option<i64>,
     /// Entries per page, 1 to 1000 (default 100).
+    #[param(minimum = 1, maximum = 1000)]
     pub limit: Option<i64>,
 }
 
 impl AuditQuery {
     fn filter(&self, limit: i64) -> ApiResult<AuditFilter> {
         if let Some(a) = self.action.as_deref() {
-            if a.len() > 100 {
+            if a.chars().count() > ACTION_MAX {
                 return Err(ApiError::BadRequest("`action` is at most 100 characters".into()));
             }
         }
