@@ -13,7 +13,7 @@ cd "$(dirname "$0")/.."
 BINARY="${1:-target/release/curbside}"
 EXAMPLES="${CURBSIDE_FUZZ_EXAMPLES:-15}"
 SEED="${CURBSIDE_FUZZ_SEED:-20261202}"
-VENV="${CURBSIDE_FUZZ_VENV:-target/fuzz-venv}"
+VENV="$(realpath -m "${CURBSIDE_FUZZ_VENV:-target/fuzz-venv}")"
 SCHEMATHESIS_VERSION="4.32.5"
 
 [ -x "$BINARY" ] || { echo "fuzz: $BINARY is not an executable (cargo build --release --locked)" >&2; exit 1; }
@@ -59,7 +59,8 @@ token="$(curl -fsS "$base/api/login" -H 'content-type: application/json' \
 # Signing out would end the fuzzer's own sign-in, and every later request would be a 401 that
 # tests nothing: /api/logout is left to the API suite (tests/tests/api.rs, roles.rs).
 status=0
-timeout 600 "$VENV/bin/schemathesis" run "$base/api/openapi.json" \
+# From the scratch folder: Schemathesis keeps its state in the working directory.
+(cd "$work" && timeout 600 "$VENV/bin/schemathesis" run "$base/api/openapi.json" \
   --checks all \
   --phases examples,coverage,fuzzing,stateful \
   --max-examples "$EXAMPLES" \
@@ -70,7 +71,7 @@ timeout 600 "$VENV/bin/schemathesis" run "$base/api/openapi.json" \
   --exclude-path /api/logout \
   --header "Authorization: Bearer $token" \
   --no-color \
-  --report junit --report-dir "$work/report" || status=$?
+  --report junit --report-dir "$work/report") || status=$?
 
 if [ "$status" -ne 0 ]; then
   echo "fuzz: schemathesis found failures (status $status); server log:" >&2

@@ -200,6 +200,11 @@ fn complete_operation(method: &str, path: &str, op: &mut Map<String, Value>) {
     if PUBLIC_OPERATIONS.contains(&(method, path)) {
         op.insert("security".into(), json!([]));
     }
+    // Bodies documented as "optional" (read with `api::optional_json`) may be left out.
+    if let Some(body) = op.get_mut("requestBody").and_then(Value::as_object_mut) {
+        let optional = body.get("description").and_then(Value::as_str) == Some("optional");
+        body.insert("required".into(), json!(!optional));
+    }
     let responses = op.entry("responses").or_insert_with(|| json!({}));
     let Some(responses) = responses.as_object_mut() else { return };
     for (status, description) in ERROR_STATUSES {

@@ -202,7 +202,7 @@ impl Store {
                 .await
                 .map_err(|e| match e {
                     sqlx::Error::Database(d) if d.is_foreign_key_violation() => {
-                        StoreError::Invalid(format!("specialist {user} is not a staff account"))
+                        StoreError::Conflict(format!("specialist {user} is not a staff account"))
                     }
                     other => other.into(),
                 })?;
@@ -510,7 +510,7 @@ impl Store {
                     .fetch_one(&mut *tx)
                     .await?;
             if exists == 0 {
-                return Err(StoreError::Invalid(format!("user {user} is not an active staff account")));
+                return Err(StoreError::Conflict(format!("user {user} is not an active staff account")));
             }
             sqlx::query("INSERT INTO session_specialists (session_id, user_id) VALUES ($1, $2)")
                 .bind(session.0)

@@ -48,6 +48,16 @@ pub struct AuditQuery {
 }
 
 impl AuditQuery {
+    /// The page size asked for (100 when absent), checked on both the list and the CSV export
+    /// (which ignores it: the export is every page), as the schema says.
+    fn page_limit(&self) -> ApiResult<i64> {
+        let limit = self.limit.unwrap_or(100);
+        if !(1..=MAX_PAGE).contains(&limit) {
+            return Err(ApiError::BadRequest(format!("`limit` must be between 1 and {MAX_PAGE}")));
+        }
+        Ok(limit)
+    }
+
     fn filter(&self, limit: i64) -> ApiResult<AuditFilter> {
         if let Some(a) = self.action.as_deref() {
             if a.chars().count() > ACTION_MAX {
@@ -83,10 +93,7 @@ pub async fn list(
     _staff: Can<can::ReadAudit>,
     ApiQuery(q): ApiQuery<AuditQuery>,
 ) -> ApiResult<ApiJson<AuditPage>> {
-    let limit = q.limit.unwrap_or(100);
-    if !(1..=MAX_PAGE).contains(&limit) {
-        return Err(ApiError::BadRequest(format!("`limit` must be between 1 and {MAX_PAGE}")));
-    }
+    let limit = q.page_limit()?;
     // One more than asked tells whether another page follows.
     let mut entries = state.db("audit.query", state.store.audit_entries(&q.filter(limit + 1)?)).await?;
     let more = entries.len() as i64 > limit;
@@ -103,6 +110,7 @@ pub async fn export_csv(
     _staff: Can<can::ReadAudit>,
     ApiQuery(q): ApiQuery<AuditQuery>,
 ) -> ApiResult<Response> {
+    q.page_limit()?;
     let mut filter = q.filter(MAX_PAGE)?;
     let mut out = String::from(
         "id,at,actor_id,actor_name,actor_role,client_addr,action,session_id,question_id,before,after,detail\r\n",
