@@ -73,7 +73,7 @@ async fn the_demo_s_commands_run_as_printed_and_a_second_demo_keeps_the_first_on
     assert_eq!(http.get(&overlay).send().await.expect("overlay").status(), 200, "{overlay}");
 
     // The "try it" lines, exactly as printed, in one shell.
-    let script = format!("set -euo pipefail\n{}\necho \"Q=$Q E=$E\"", demo::try_it(&base, 1));
+    let script = format!("set -euo pipefail\n{}\necho\necho \"Q=$Q E=$E\"", demo::try_it(&base, 1));
     let out = tokio::task::spawn_blocking(move || {
         std::process::Command::new("bash").arg("-c").arg(script).output()
     })
