@@ -22,9 +22,9 @@ pub struct AuditEntry {
     pub question_id: Option<QuestionId>,
     /// What was changed, as it was before the action and after it (`null` when not applicable):
     /// a question's state and wording, a session's status, an account's role.
-    #[schema(value_type = Object)]
+    #[schema(value_type = Option<Object>)]
     pub before: serde_json::Value,
-    #[schema(value_type = Object)]
+    #[schema(value_type = Option<Object>)]
     pub after: serde_json::Value,
     /// The action's data: from/to states, the reworded text, the merge target.
     #[schema(value_type = Object)]

@@ -36,7 +36,7 @@ pub use session::{
     SourceState, SourceView,
 };
 pub use staff::{can, Access, Needs, Permission, Role, RoleParseError, StaffUser};
-pub use text::{TextError, TextLimit};
+pub use text::{TextError, TextLimit, NON_SPACE};
 
 /// Milliseconds since the Unix epoch, UTC. Every stored time uses this one representation so that
 /// SQLite and PostgreSQL store, compare and sort it identically.

@@ -323,7 +323,7 @@ pub async fn login(
             ..AuditRecord::default()
         };
         state.db("audit.record", state.store.record_audit(&anonymous, record)).await?;
-        return Err(ApiError::Unauthenticated);
+        return Err(ApiError::WrongCredentials);
     };
     state.login_limiter.succeeded(attempt);
     let actor =

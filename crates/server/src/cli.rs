@@ -114,7 +114,7 @@ pub fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(run(cli)) {
+    match runtime.block_on(run(cli, &mut std::io::stdin())) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("curbside: {e:#}");
@@ -123,7 +123,7 @@ pub fn main() -> ExitCode {
     }
 }
 
-async fn run(cli: Cli) -> anyhow::Result<()> {
+async fn run(cli: Cli, stdin: &mut dyn Read) -> anyhow::Result<()> {
     match cli.command {
         Command::Serve(settings) => {
             let config = (*settings).check()?;
@@ -164,7 +164,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             command: UserCommand::Add { email, role, name, credentials, password_stdin: _, database_url },
         } => {
             let mut password = String::new();
-            std::io::stdin().read_to_string(&mut password)?;
+            stdin.read_to_string(&mut password)?;
             let password = password.trim_end_matches(['\n', '\r']);
             let name = if name.trim().is_empty() {
                 email.split('@').next().unwrap_or("staff").to_owned()
@@ -288,6 +288,100 @@ mod tests {
                 );
             }
         }
+    }
+
+    /// Splits a shell command line into words (double and single quotes; no expansion).
+    fn words(line: &str) -> Vec<String> {
+        let (mut out, mut word, mut quote, mut any) = (Vec::new(), String::new(), None, false);
+        for c in line.chars() {
+            match (quote, c) {
+                (None, '"' | '\'') => (quote, any) = (Some(c), true),
+                (Some(q), c) if c == q => quote = None,
+                (None, c) if c.is_whitespace() => {
+                    if any {
+                        out.push(std::mem::take(&mut word));
+                    }
+                    any = false;
+                }
+                (_, c) => (word, any) = (word + &c.to_string(), true),
+            }
+        }
+        if any {
+            out.push(word);
+        }
+        out
+    }
+
+    /// Every `curbside …` command the README gives, as (standard input, words).
+    fn readme_commands() -> Vec<(String, Vec<String>)> {
+        let readme = include_str!("../../../README.md");
+        // Lines of fenced code blocks, and `inline code` elsewhere.
+        let (mut spans, mut fenced) = (Vec::new(), false);
+        for line in readme.lines() {
+            if line.starts_with("```") {
+                fenced = !fenced;
+            } else if fenced {
+                spans.push(line.trim_end_matches('\\').trim());
+            } else {
+                spans.extend(line.split('`').skip(1).step_by(2));
+            }
+        }
+        let mut out: Vec<(String, Vec<String>)> = Vec::new();
+        for span in spans {
+            let Some(at) = span.find("curbside ").filter(|&i| i == 0 || span[..i].ends_with([' ', '/', '|']))
+            else {
+                continue;
+            };
+            let (before, command) = span.split_at(at);
+            let command = command.split('#').next().unwrap_or_default();
+            let stdin = if before.contains("echo") { "a-long-enough-password\n" } else { "" };
+            let mut w = words(command.trim_end_matches(['.', ')']));
+            w[0] = "curbside".into();
+            // `secrets generate|rotate` names two commands.
+            if w.get(2).is_some_and(|s| s.contains('|')) {
+                for sub in w[2].clone().split('|') {
+                    let mut each = w.clone();
+                    each[2] = sub.to_owned();
+                    out.push((stdin.to_owned(), each));
+                }
+                continue;
+            }
+            out.push((stdin.to_owned(), w));
+        }
+        out.sort();
+        out.dedup();
+        out
+    }
+
+    #[tokio::test]
+    async fn every_curbside_command_in_the_readme_runs() {
+        let commands = readme_commands();
+        let names: Vec<String> = commands.iter().map(|(_, w)| w[..3.min(w.len())].join(" ")).collect();
+        for expected in ["curbside demo", "curbside purge", "curbside secrets generate", "curbside user add"]
+        {
+            assert!(names.iter().any(|n| n.starts_with(expected)), "{expected} not found in {names:?}");
+        }
+        let dir = tempfile::tempdir().expect("dir");
+        let db = format!("sqlite://{}", dir.path().join("readme.db").display());
+        for (stdin, mut w) in commands {
+            let shown = w.join(" ");
+            if w.get(1..3).is_some_and(|s| s == ["secrets", "rotate"]) {
+                continue; // needs two keys: parsed with them filled in below
+            }
+            let cli = Cli::try_parse_from(&w).unwrap_or_else(|e| panic!("`{shown}` does not parse: {e}"));
+            match &cli.command {
+                // Long-running: parsing is what the README promises here (the demo's own
+                // commands are run by tests/tests/documented.rs).
+                Command::Serve(_) | Command::Demo(_) => continue,
+                _ => {}
+            }
+            w.extend(["--database-url".to_owned(), db.clone()]);
+            // Commands without a database keep their words as they are.
+            let cli = Cli::try_parse_from(&w).unwrap_or(cli);
+            run(cli, &mut stdin.as_bytes()).await.unwrap_or_else(|e| panic!("`{shown}` failed: {e:#}"));
+        }
+        let rotate = ["curbside", "secrets", "rotate", "--new-key", "x", "--database-url", &db];
+        assert!(Cli::try_parse_from(rotate).is_ok());
     }
 
     #[test]

@@ -44,6 +44,9 @@ pub async fn run(
     options: DemoOptions,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
+    // A demo already running on this address keeps its database: the port is checked before
+    // the data folder is recreated.
+    check_port_free(&options.bind)?;
     let db_path = prepare_data_dir(&options.data_dir)?;
     let ids = SimIds::default();
     let graph =
@@ -105,9 +108,19 @@ pub async fn run(
     print_banner(&base, session.id.0, &session.overlay_key, &graph.url(), speed);
     let tty = std::io::stdout().is_terminal();
     let mut ticks: u64 = 0;
+    let mut shown_replies = 0;
     while !server.is_finished() {
         tokio::time::sleep(Duration::from_secs(1)).await;
         ticks += 1;
+        // Every reply the simulator received, as the viewer would read it, above the status line.
+        let replies = received_replies(&graph);
+        for reply in replies.iter().skip(shown_replies) {
+            if tty {
+                print!("\r\x1b[2K");
+            }
+            println!("{reply}");
+        }
+        shown_replies = replies.len();
         if !tty && ticks % 5 != 0 {
             continue;
         }
@@ -129,6 +142,18 @@ pub async fn run(
     server.await.context("the hub task failed")??;
     graph.stop().await;
     Ok(())
+}
+
+/// Fails with the serve command's wording when `bind` is taken (e.g. by a running demo).
+fn check_port_free(bind: &str) -> anyhow::Result<()> {
+    let addr: std::net::SocketAddr =
+        bind.parse().with_context(|| format!("--bind {bind:?} is not an address like 127.0.0.1:8080"))?;
+    std::net::TcpListener::bind(addr).map(drop).map_err(|e| {
+        anyhow::anyhow!(
+            "cannot listen on {addr}: {e} (is another demo running? stop it, or choose another --bind); \
+             the demo's data folder was left as it is"
+        )
+    })
 }
 
 /// Recreates the demo folder, refusing to touch one that holds anything but a demo database.
@@ -185,32 +210,72 @@ fn print_banner(base: &str, session: i64, overlay_key: &str, graph: &str, speed:
     println!("  Ctrl-C stops the demo.\n");
 }
 
-/// One working sequence per role, as a shell would run it: the moderator triages (emergencies
-/// first), the specialist puts the question on air and answers. Each command is the staff API's.
+/// One working sequence per role, as a shell would run it: the moderator triages (approves the
+/// oldest new question, sends the crisis reply to the most urgent one), the specialist puts the
+/// approved question on air and answers it. Every line runs as printed (`curl -f` fails loudly);
+/// `tests/tests/documented.rs` runs them against a demo.
+pub fn try_it(base: &str, session: i64) -> String {
+    let auth = |who: &str| format!("curl -fsS -H \"Authorization: Bearer ${who}\"");
+    let queue = format!("{base}/api/sessions/{session}/questions");
+    [
+        format!(
+            "login() {{ curl -fsS {base}/api/login -H 'content-type: application/json' \\\n  \
+             -d \"{{\\\"email\\\":\\\"$1\\\",\\\"password\\\":\\\"$2\\\"}}\" | sed 's/.*\"token\":\"\\([^\"]*\\)\".*/\\1/'; }}"
+        ),
+        "first() { sed 's/^{\"questions\":\\[{\"id\":\\([0-9]*\\).*/\\1/'; }".to_owned(),
+        "MOD=$(login moderator@demo.curbside.test demo-moderator-password)".to_owned(),
+        "DOC=$(login dr.lee@demo.curbside.test demo-specialist-password)".to_owned(),
+        "# moderator: approve the oldest new question as worded (its redacted wording airs)".to_owned(),
+        format!("Q=$({} '{queue}?state=new' | first)", auth("MOD")),
+        format!("{} -X POST {base}/api/questions/$Q/approve", auth("MOD")),
+        "# moderator: the queue with emergencies first; the one-click crisis reply to the first".to_owned(),
+        format!("E=$({} '{queue}?state=new&order=priority' | first)", auth("MOD")),
+        format!("{} -X POST {base}/api/questions/$E/crisis-reply", auth("MOD")),
+        format!("{} {base}/api/sessions/{session}/follow-ups", auth("MOD")),
+        "# specialist: on air, then the answer (replies go to Facebook and Instagram)".to_owned(),
+        format!("{} -X POST {base}/api/questions/$Q/on-air", auth("DOC")),
+        format!(
+            "{} -X POST -H 'content-type: application/json' -d '{{\"text\":\"Your answer\"}}' {base}/api/questions/$Q/answer",
+            auth("DOC")
+        ),
+    ]
+    .join("\n")
+}
+
 fn print_try_it(base: &str, session: i64) {
-    let auth = |who: &str| format!("curl -s -H \"Authorization: Bearer ${who}\"");
     println!("\n  Try it from a shell (the screens above do the same):");
-    println!(
-        "    login() {{ curl -s {base}/api/login -H 'content-type: application/json' \\\n      \
-         -d \"{{\\\"email\\\":\\\"$1\\\",\\\"password\\\":\\\"$2\\\"}}\" | sed 's/.*\"token\":\"\\([^\"]*\\)\".*/\\1/'; }}"
-    );
-    println!("    MOD=$(login moderator@demo.curbside.test demo-moderator-password)");
-    println!("    DOC=$(login dr.lee@demo.curbside.test demo-specialist-password)");
-    println!(
-        "    # moderator: the queue with emergencies first, then approve one (its redacted wording airs)"
-    );
-    println!("    {} '{base}/api/sessions/{session}/questions?state=new&order=priority'", auth("MOD"));
-    println!("    {} -X POST {base}/api/questions/ID/approve", auth("MOD"));
-    println!("    # specialist: on air, then the answer (replies go to Facebook and Instagram)");
-    println!("    {} -X POST {base}/api/questions/ID/on-air", auth("DOC"));
-    println!(
-        "    {} -X POST -H 'content-type: application/json' -d '{{\"text\":\"Your answer\"}}' {base}/api/questions/ID/answer",
-        auth("DOC")
-    );
-    println!("    # moderator: the one-click crisis reply to an emergency, and the follow-up list");
-    println!("    {} -X POST {base}/api/questions/ID/crisis-reply", auth("MOD"));
-    println!("    {} {base}/api/sessions/{session}/follow-ups", auth("MOD"));
-    println!("  Replies then appear below (Facebook reply comments, Instagram private replies).\n");
+    for line in try_it(base, session).lines() {
+        println!("    {line}");
+    }
+    println!("  The replies the simulator receives are printed here as they arrive.\n");
+}
+
+/// The replies the simulated platforms received, oldest first, one line each with the whole
+/// text (the answer, the disclaimer and the transcript link).
+fn received_replies(graph: &FakeGraph) -> Vec<String> {
+    let mut replies: Vec<(std::time::Instant, String)> = graph
+        .fb_replies()
+        .into_iter()
+        .map(|r| {
+            (
+                r.at,
+                format!("  Facebook reply to comment {}: {}", r.comment_id, r.message.replace('\n', " / ")),
+            )
+        })
+        .chain(graph.private_replies().into_iter().map(|r| {
+            (
+                r.at,
+                format!(
+                    "  {} private reply to comment {}: {}",
+                    r.platform,
+                    r.comment_id,
+                    r.text.replace('\n', " / ")
+                ),
+            )
+        }))
+        .collect();
+    replies.sort_by_key(|(at, _)| *at);
+    replies.into_iter().map(|(_, line)| line).collect()
 }
 
 /// `fb 120 (webhook 110, poll 10) · ig 70 (…) · waiting 150 · answered 2 · replies fb 1 ig 1`

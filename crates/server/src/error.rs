@@ -11,6 +11,9 @@ use serde::Serialize;
 pub enum ApiError {
     #[error("sign in first")]
     Unauthenticated,
+    /// A sign-in with an unknown email or a wrong password (which of the two is not said).
+    #[error("wrong email or password")]
+    WrongCredentials,
     #[error("{0}")]
     Forbidden(String),
     #[error("{0} not found")]
@@ -36,7 +39,7 @@ pub enum ApiError {
 
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct ErrorBody {
-    /// A stable code: `unauthenticated`, `forbidden`, `not_found`, `bad_request`, `invalid`,
+    /// A stable code: `unauthenticated`, `wrong_credentials`, `forbidden`, `not_found`, `bad_request`, `invalid`,
     /// `conflict`, `too_large`, `rate_limited`, `busy`, `unavailable`, `internal`.
     pub error: &'static str,
     pub message: String,
@@ -46,6 +49,7 @@ impl ApiError {
     fn status_and_code(&self) -> (StatusCode, &'static str) {
         match self {
             ApiError::Unauthenticated => (StatusCode::UNAUTHORIZED, "unauthenticated"),
+            ApiError::WrongCredentials => (StatusCode::UNAUTHORIZED, "wrong_credentials"),
             ApiError::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
             ApiError::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
             ApiError::BadRequest(_) => (StatusCode::BAD_REQUEST, "bad_request"),
@@ -69,7 +73,7 @@ impl IntoResponse for ApiError {
         let body = ErrorBody { error: code, message: self.to_string() };
         let mut resp = (status, axum::Json(body)).into_response();
         match &self {
-            ApiError::Unauthenticated => {
+            ApiError::Unauthenticated | ApiError::WrongCredentials => {
                 resp.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
             }
             // The unread rest of the body is still on the wire: the connection cannot be
@@ -141,11 +145,37 @@ impl From<curbside_domain::TextError> for ApiError {
 
 pub type ApiResult<T> = Result<T, ApiError>;
 
-/// `Json` whose rejections become [`ApiError`]s with a JSON body.
-#[derive(Debug, Clone, Copy, Default, axum::extract::FromRequest)]
-#[from_request(via(axum::Json), rejection(ApiError))]
+/// A JSON request body (or response) whose rejections become [`ApiError`]s with a JSON body:
+/// `Content-Type: application/json` required, then parsed by [`crate::api::parse_json`].
+#[derive(Debug, Clone, Copy, Default)]
 pub struct ApiJson<T>(pub T);
 
+impl<T: serde::de::DeserializeOwned, S: Send + Sync> axum::extract::FromRequest<S> for ApiJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: axum::extract::Request, state: &S) -> Result<Self, Self::Rejection> {
+        let json = req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(is_json);
+        if !json {
+            return Err(ApiError::BadRequest(
+                "send the body as JSON with Content-Type: application/json".into(),
+            ));
+        }
+        let body = bytes::Bytes::from_request(req, state).await.map_err(|r| {
+            if r.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                ApiError::PayloadTooLarge
+            } else {
+                ApiError::BadRequest(r.body_text())
+            }
+        })?;
+        crate::api::parse_json(&body).map(ApiJson)
+    }
+}
+
+/// Whether a `Content-Type` is JSON (`application/json`, `application/ld+json`, with parameters).
+fn is_json(content_type: &str) -> bool {
+    let essence = content_type.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
+    essence == "application/json" || (essence.starts_with("application/") && essence.ends_with("+json"))
+}
 impl<T: Serialize> IntoResponse for ApiJson<T> {
     fn into_response(self) -> Response {
         axum::Json(self.0).into_response()

@@ -156,7 +156,7 @@ impl Store {
         let slug = match &new.slug {
             Some(s) => {
                 if slug_taken(&mut tx, s).await? {
-                    return Err(StoreError::Conflict(format!("the slug {s:?} is already in use")));
+                    return Err(StoreError::Conflict(format!("the slug \"{s}\" is already in use")));
                 }
                 s.clone()
             }
@@ -202,7 +202,7 @@ impl Store {
                 .await
                 .map_err(|e| match e {
                     sqlx::Error::Database(d) if d.is_foreign_key_violation() => {
-                        StoreError::Invalid(format!("specialist {user} is not a staff account"))
+                        StoreError::Conflict(format!("specialist {user} is not a staff account"))
                     }
                     other => other.into(),
                 })?;
@@ -242,6 +242,26 @@ impl Store {
             out.push(load_session(&mut conn, SessionId(id)).await?);
         }
         Ok(out)
+    }
+
+    /// One page of sessions, newest first (by id, which follows creation): at most `limit`,
+    /// only those with an id below `before` (the previous page's `next_cursor`) when given.
+    /// Keyset paging, so a page is stable while sessions are added. Returns the page and
+    /// whether more follow.
+    pub async fn sessions_page(&self, before: Option<i64>, limit: u32) -> Result<(Vec<Session>, bool)> {
+        let ids: Vec<i64> =
+            sqlx::query_scalar("SELECT id FROM sessions WHERE id < $1 ORDER BY id DESC LIMIT $2")
+                .bind(before.unwrap_or(i64::MAX))
+                .bind(i64::from(limit) + 1)
+                .fetch_all(self.read_pool())
+                .await?;
+        let more = ids.len() > limit as usize;
+        let mut conn = self.read_pool().acquire().await?;
+        let mut out = Vec::with_capacity(ids.len());
+        for id in ids.into_iter().take(limit as usize) {
+            out.push(load_session(&mut conn, SessionId(id)).await?);
+        }
+        Ok((out, more))
     }
 
     pub async fn session(&self, id: SessionId) -> Result<Session> {
@@ -378,7 +398,7 @@ async fn free_slug(conn: &mut AnyConnection, base: &Slug) -> Result<Slug> {
             return Ok(candidate);
         }
     }
-    Err(StoreError::Conflict(format!("no free slug near {base:?}: choose one with `slug`")))
+    Err(StoreError::Conflict(format!("no free slug near \"{base}\": choose one with `slug`")))
 }
 
 pub(crate) use crate::audit::{audit, audit_change};
@@ -490,7 +510,7 @@ impl Store {
                     .fetch_one(&mut *tx)
                     .await?;
             if exists == 0 {
-                return Err(StoreError::Invalid(format!("user {user} is not an active staff account")));
+                return Err(StoreError::Conflict(format!("user {user} is not an active staff account")));
             }
             sqlx::query("INSERT INTO session_specialists (session_id, user_id) VALUES ($1, $2)")
                 .bind(session.0)

@@ -23,11 +23,16 @@ const MAX_PAGE: i64 = 1000;
 /// The CSV export stops here; narrow the filters (e.g. `since`/`until`) for more.
 const MAX_EXPORT: usize = 100_000;
 
+/// An `action` filter is at most this many characters.
+pub const ACTION_MAX: usize = 100;
+
 #[derive(Deserialize, Default, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct AuditQuery {
     /// Only actions by this staff account.
     pub actor_id: Option<i64>,
     /// An exact action (`question.approve`) or a family ending in a dot (`auth.`, `user.`).
+    #[param(max_length = 100)]
     pub action: Option<String>,
     pub session_id: Option<i64>,
     pub question_id: Option<i64>,
@@ -38,13 +43,24 @@ pub struct AuditQuery {
     /// The `next_after_id` of the previous page.
     pub after_id: Option<i64>,
     /// Entries per page, 1 to 1000 (default 100).
+    #[param(minimum = 1, maximum = 1000)]
     pub limit: Option<i64>,
 }
 
 impl AuditQuery {
+    /// The page size asked for (100 when absent), checked on both the list and the CSV export
+    /// (which ignores it: the export is every page), as the schema says.
+    fn page_limit(&self) -> ApiResult<i64> {
+        let limit = self.limit.unwrap_or(100);
+        if !(1..=MAX_PAGE).contains(&limit) {
+            return Err(ApiError::BadRequest(format!("`limit` must be between 1 and {MAX_PAGE}")));
+        }
+        Ok(limit)
+    }
+
     fn filter(&self, limit: i64) -> ApiResult<AuditFilter> {
         if let Some(a) = self.action.as_deref() {
-            if a.len() > 100 {
+            if a.chars().count() > ACTION_MAX {
                 return Err(ApiError::BadRequest("`action` is at most 100 characters".into()));
             }
         }
@@ -77,10 +93,7 @@ pub async fn list(
     _staff: Can<can::ReadAudit>,
     ApiQuery(q): ApiQuery<AuditQuery>,
 ) -> ApiResult<ApiJson<AuditPage>> {
-    let limit = q.limit.unwrap_or(100);
-    if !(1..=MAX_PAGE).contains(&limit) {
-        return Err(ApiError::BadRequest(format!("`limit` must be between 1 and {MAX_PAGE}")));
-    }
+    let limit = q.page_limit()?;
     // One more than asked tells whether another page follows.
     let mut entries = state.db("audit.query", state.store.audit_entries(&q.filter(limit + 1)?)).await?;
     let more = entries.len() as i64 > limit;
@@ -97,6 +110,7 @@ pub async fn export_csv(
     _staff: Can<can::ReadAudit>,
     ApiQuery(q): ApiQuery<AuditQuery>,
 ) -> ApiResult<Response> {
+    q.page_limit()?;
     let mut filter = q.filter(MAX_PAGE)?;
     let mut out = String::from(
         "id,at,actor_id,actor_name,actor_role,client_addr,action,session_id,question_id,before,after,detail\r\n",

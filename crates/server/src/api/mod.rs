@@ -79,14 +79,33 @@ pub(crate) fn required_json<T: DeserializeOwned>(body: &Bytes) -> ApiResult<T> {
     parse_json(body)
 }
 
-fn parse_json<T: DeserializeOwned>(body: &Bytes) -> ApiResult<T> {
-    let de = &mut serde_json::Deserializer::from_slice(body);
-    serde_path_to_error::deserialize(de).map_err(|e| {
-        let inner = e.inner();
-        if inner.is_syntax() || inner.is_eof() {
-            ApiError::BadRequest(format!("malformed JSON: {inner}"))
-        } else {
-            ApiError::Unprocessable(format!("invalid request body: {}: {inner}", e.path()))
+/// Parses a request body: malformed JSON is a 400; a body that is not an object, or whose
+/// fields have the wrong types, a 422 naming the field. Whole numbers written with a fraction
+/// or an exponent (`3.0`, `1e3`) are whole numbers, as JSON Schema's `integer` says.
+pub(crate) fn parse_json<T: DeserializeOwned>(body: &[u8]) -> ApiResult<T> {
+    let mut value: serde_json::Value =
+        serde_json::from_slice(body).map_err(|e| ApiError::BadRequest(format!("malformed JSON: {e}")))?;
+    if !value.is_object() {
+        return Err(ApiError::Unprocessable("invalid request body: it must be a JSON object".into()));
+    }
+    whole_numbers(&mut value);
+    serde_path_to_error::deserialize(value)
+        .map_err(|e| ApiError::Unprocessable(format!("invalid request body: {}: {}", e.path(), e.inner())))
+}
+
+/// Rewrites floating-point numbers with no fractional part (within `i64`) as integers.
+fn whole_numbers(value: &mut serde_json::Value) {
+    match value {
+        serde_json::Value::Number(n) if n.is_f64() => {
+            if let Some(f) = n.as_f64() {
+                // 2^63 as f64: every whole f64 strictly inside is an exact i64.
+                if f.fract() == 0.0 && f.abs() < 9_223_372_036_854_775_808.0 {
+                    *value = serde_json::Value::from(f as i64);
+                }
+            }
         }
-    })
+        serde_json::Value::Array(items) => items.iter_mut().for_each(whole_numbers),
+        serde_json::Value::Object(fields) => fields.values_mut().for_each(whole_numbers),
+        _ => {}
+    }
 }

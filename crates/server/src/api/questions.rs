@@ -29,13 +29,32 @@ pub fn router() -> Router<AppState> {
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct QueueQuery {
     /// Only questions in this state (`new`, `approved`, `rejected`, `merged`, `on_air`,
     /// `answered`, `corrected`), or `active`: the moderators' queue (new or approved, and not
     /// removed or hidden on the platform). All states when absent.
+    #[param(schema_with = state_filter_schema)]
     pub state: Option<String>,
     /// `priority`: emergencies first, then oldest first. Oldest first when absent (`created`).
+    #[param(schema_with = order_schema)]
     pub order: Option<String>,
+}
+
+/// The `state` filter's values, from the domain's list of states.
+fn state_filter_schema() -> utoipa::openapi::schema::Object {
+    let values = std::iter::once("active").chain(QuestionState::ALL.iter().map(|s| s.as_str()));
+    utoipa::openapi::schema::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::schema::Type::String)
+        .enum_values(Some(values))
+        .build()
+}
+
+fn order_schema() -> utoipa::openapi::schema::Object {
+    utoipa::openapi::schema::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::schema::Type::String)
+        .enum_values(Some(["created", "priority"]))
+        .build()
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -98,7 +117,7 @@ pub async fn list(
     ApiPath(id): ApiPath<SessionId>,
     ApiQuery(q): ApiQuery<QueueQuery>,
 ) -> ApiResult<ApiJson<QuestionPage>> {
-    let wanted = q.state.as_deref().filter(|s| !s.is_empty());
+    let wanted = q.state.as_deref();
     let active_only = wanted == Some("active");
     let filter = match wanted.filter(|_| !active_only) {
         Some(s) => Some(QuestionState::parse(s).ok_or_else(|| {
@@ -118,7 +137,7 @@ pub async fn list(
     if active_only {
         questions.retain(Question::is_active);
     }
-    match q.order.as_deref().filter(|s| !s.is_empty()) {
+    match q.order.as_deref() {
         None | Some("created") => {}
         // A stable sort keeps oldest first within each group.
         Some("priority") => questions.sort_by_key(|q| !q.flags.contains(&curbside_domain::Flag::Emergency)),

@@ -31,6 +31,9 @@ pub struct EraseBody {
     pub platform: Option<Platform>,
 }
 
+/// Platform user ids are at most this many characters.
+pub const AUTHOR_ID_MAX: usize = 200;
+
 /// The unix-ms moment before which data is purged, `days` before now.
 pub fn retention_cutoff(days: u32) -> i64 {
     curbside_store::now_millis() - i64::from(days) * 24 * 3600 * 1000
@@ -64,7 +67,7 @@ pub async fn erase(
     ApiJson(b): ApiJson<EraseBody>,
 ) -> ApiResult<ApiJson<RetentionReport>> {
     let author = b.author_id.trim();
-    if author.is_empty() || author.len() > 200 {
+    if author.is_empty() || b.author_id.chars().count() > AUTHOR_ID_MAX {
         return Err(ApiError::Unprocessable("`author_id` must be a platform user id".into()));
     }
     let report =

@@ -1,7 +1,7 @@
 //! Sessions: create, list, read, and move through scheduled → live → ended.
 
 use crate::auth::{can, Can};
-use crate::error::{ApiError, ApiJson, ApiPath, ApiResult};
+use crate::error::{ApiError, ApiJson, ApiPath, ApiQuery, ApiResult};
 use crate::state::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -67,15 +67,52 @@ fn present<'de, T: Deserialize<'de>, D: serde::Deserializer<'de>>(
     Option::<T>::deserialize(d).map(Some)
 }
 
-/// A recording link staff may set: http(s) only (never `javascript:` or `data:`), bounded.
-fn recording_url(raw: Option<String>) -> ApiResult<Option<String>> {
-    let Some(raw) = raw.map(|r| r.trim().to_owned()).filter(|r| !r.is_empty()) else { return Ok(None) };
-    if raw.chars().count() > 2_000 {
-        return Err(ApiError::Unprocessable("`recording_url` is longer than 2000 characters".into()));
+/// The longest recording link, in characters.
+pub const RECORDING_URL_MAX: usize = 2_000;
+
+/// The recording links staff may set, as a JSON Schema pattern (ECMA-262 and Python syntax):
+/// `http` or `https`, a host name of letters and digits whose last label starts with a
+/// letter (never an IP address), an optional port, then a path and query
+/// of plain characters. [`recording_url_shape`] checks exactly this.
+pub const RECORDING_URL_PATTERN: &str = r"^(https?://([A-Za-z0-9]+\.)*[A-Za-z][A-Za-z0-9]*(:[0-9]{1,4})?([/?#][A-Za-z0-9._~/?#=&%+,;:@!{}-]*)?)?$";
+
+/// Whether `s` has the shape of [`RECORDING_URL_PATTERN`] (or is empty).
+fn recording_url_shape(s: &str) -> bool {
+    if s.is_empty() {
+        return true;
     }
+    let Some(rest) = s.strip_prefix("https://").or_else(|| s.strip_prefix("http://")) else { return false };
+    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let (authority, tail) = rest.split_at(end);
+    let (host, port) = match authority.split_once(':') {
+        Some((h, p)) => (h, Some(p)),
+        None => (authority, None),
+    };
+    let labels_ok =
+        host.split('.').all(|label| !label.is_empty() && label.bytes().all(|b| b.is_ascii_alphanumeric()));
+    let host_ok = labels_ok
+        && host.rsplit('.').next().is_some_and(|l| l.starts_with(|c: char| c.is_ascii_alphabetic()));
+    let port_ok = port.is_none_or(|p| (1..=4).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_digit()));
+    let tail_ok = tail.bytes().all(|b| b.is_ascii_alphanumeric() || b"._~/?#=&%+,;:@!{}-".contains(&b));
+    host_ok && port_ok && tail_ok
+}
+
+/// A recording link staff may set: http(s) only (never `javascript:` or `data:`), bounded,
+/// with the shape the OpenAPI schema gives (so the schema and the server agree).
+fn recording_url(raw: Option<String>) -> ApiResult<Option<String>> {
+    let Some(raw) = raw.filter(|r| !r.is_empty()) else { return Ok(None) };
+    if raw.chars().count() > RECORDING_URL_MAX {
+        return Err(ApiError::Unprocessable(format!(
+            "`recording_url` is longer than {RECORDING_URL_MAX} characters"
+        )));
+    }
+    let shaped = recording_url_shape(&raw);
     match url::Url::parse(&raw.replace("{t}", "0")) {
-        Ok(u) if matches!(u.scheme(), "http" | "https") && u.host().is_some() => Ok(Some(raw)),
-        _ => Err(ApiError::Unprocessable("`recording_url` must be an http or https URL".into())),
+        Ok(u) if shaped && matches!(u.scheme(), "http" | "https") && u.host().is_some() => Ok(Some(raw)),
+        _ => Err(ApiError::Unprocessable(
+            "`recording_url` must be an http or https URL like https://video.example.org/watch?v=abc&t={t}"
+                .into(),
+        )),
     }
 }
 
@@ -91,6 +128,23 @@ pub struct SessionView {
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct SessionList {
     pub sessions: Vec<SessionView>,
+    /// Pass as `cursor` to get the next page; absent on the last page.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_cursor: Option<i64>,
+}
+
+/// Sessions are listed a page at a time.
+pub const DEFAULT_PAGE: u32 = 50;
+pub const MAX_PAGE: u32 = 200;
+
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct SessionPageQuery {
+    /// How many sessions to return (1 to 200; 50 when absent).
+    #[param(minimum = 1, maximum = 200)]
+    pub limit: Option<u32>,
+    /// The `next_cursor` of the previous page.
+    pub cursor: Option<i64>,
 }
 
 /// Facebook webhooks name comments by `{page_id}_{video_id}`: find the video behind each
@@ -145,7 +199,8 @@ pub async fn create(
     staff: Can<can::RunSessions>,
     ApiJson(req): ApiJson<CreateSession>,
 ) -> ApiResult<(StatusCode, ApiJson<SessionView>)> {
-    let slug = match req.slug.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+    // Checked as sent, like the schema's pattern: empty means "derive one from the title".
+    let slug = match req.slug.as_deref().filter(|s| !s.is_empty()) {
         Some(s) => Some(Slug::parse(s).map_err(|e| ApiError::Unprocessable(e.to_string()))?),
         None => None,
     };
@@ -164,14 +219,25 @@ pub async fn create(
     Ok((StatusCode::CREATED, ApiJson(view(&state, session))))
 }
 
-/// Every session, newest first.
-#[utoipa::path(get, path = "/api/sessions", tag = "sessions", responses((status = 200, body = SessionList)))]
+/// The sessions, newest first, a page at a time (`limit`, then `cursor` = the previous page's
+/// `next_cursor`).
+#[utoipa::path(get, path = "/api/sessions", tag = "sessions", params(SessionPageQuery),
+    responses((status = 200, body = SessionList)))]
 pub async fn list(
     State(state): State<AppState>,
     _staff: Can<can::ViewSessions>,
+    ApiQuery(q): ApiQuery<SessionPageQuery>,
 ) -> ApiResult<ApiJson<SessionList>> {
-    let sessions = state.db("session.list", state.store.sessions()).await?;
-    Ok(ApiJson(SessionList { sessions: sessions.into_iter().map(|s| view(&state, s)).collect() }))
+    let limit = q.limit.unwrap_or(DEFAULT_PAGE);
+    if !(1..=MAX_PAGE).contains(&limit) {
+        return Err(ApiError::BadRequest(format!("`limit` must be between 1 and {MAX_PAGE} (got {limit})")));
+    }
+    let (sessions, more) = state.db("session.list", state.store.sessions_page(q.cursor, limit)).await?;
+    let next_cursor = if more { sessions.last().map(|s| s.id.0) } else { None };
+    Ok(ApiJson(SessionList {
+        sessions: sessions.into_iter().map(|s| view(&state, s)).collect(),
+        next_cursor,
+    }))
 }
 
 /// One session.

@@ -33,6 +33,11 @@ pub struct UserList {
     pub users: Vec<StaffUser>,
 }
 
+/// Emails are at most this many characters.
+pub const EMAIL_MAX: usize = 254;
+/// Passwords are at least this many characters.
+pub const PASSWORD_MIN: usize = 12;
+
 /// Checks and hashes a new account; shared by the API and `curbside user add`.
 pub async fn new_user(
     email: &str,
@@ -41,12 +46,19 @@ pub async fn new_user(
     credentials: &str,
     password: &str,
 ) -> ApiResult<NewUser> {
-    let email = email.trim();
-    if !email.contains('@') || email.len() > 254 || email.chars().any(char::is_whitespace) {
-        return Err(ApiError::Unprocessable(format!("{email:?} is not an email address")));
+    // Checked as sent (no trimming): exactly what the OpenAPI schema says.
+    if !email.contains('@')
+        || email.chars().count() > EMAIL_MAX
+        || email.chars().any(|c| c.is_whitespace() || c.is_control())
+    {
+        return Err(ApiError::Unprocessable(format!(
+            "{email:?} is not an email address (one @, no spaces, at most {EMAIL_MAX} characters)"
+        )));
     }
-    if password.chars().count() < 12 {
-        return Err(ApiError::Unprocessable("the password must be at least 12 characters long".into()));
+    if password.chars().count() < PASSWORD_MIN {
+        return Err(ApiError::Unprocessable(format!(
+            "the password must be at least {PASSWORD_MIN} characters long"
+        )));
     }
     let name = TextLimit::NAME.required(name)?;
     let credentials = TextLimit::NAME.optional(Some(credentials))?.unwrap_or_default();
