@@ -13,6 +13,7 @@ mod followups;
 mod notes;
 mod outbox;
 mod questions;
+mod report;
 mod retention;
 mod screening;
 mod secrets;
