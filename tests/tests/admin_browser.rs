@@ -90,6 +90,12 @@ async fn session_with(app: &mut TestApp, slug: &str) -> Value {
         .unwrap_or_else(|| panic!("no session {slug}: {sessions}"))
 }
 
+/// A screenshot without the confirmations that are still fading out.
+async fn picture(page: &Page, name: &str) {
+    page.eval("document.querySelectorAll('.toast').forEach(t => t.remove()); return true").await;
+    page.screenshot(name).await;
+}
+
 async fn open(page: &Page, hash: &str, ready: &str) {
     page.eval(&format!("location.hash = {}; return true", json!(hash))).await;
     page.wait_for(ready).await;
@@ -117,7 +123,7 @@ async fn a_producer_sets_up_a_session_its_sources_and_staff_and_reads_the_report
     .await;
     page.wait_text("#view", "1 session ·").await;
     page.assert_accessible("sessions overview").await;
-    page.screenshot("admin-sessions-1366x900").await;
+    picture(&page, "admin-sessions-1366x900").await;
 
     // A new session: a taken slug is named next to its field; then it is created.
     page.click("#new-session").await;
@@ -148,7 +154,7 @@ async fn a_producer_sets_up_a_session_its_sources_and_staff_and_reads_the_report
         created["overlay_url"]
     );
     page.assert_accessible("session details").await;
-    page.screenshot("admin-session-edit-1366x900").await;
+    picture(&page, "admin-session-edit-1366x900").await;
 
     // Sources: add one, let its token expire, replace it.
     open(&page, &format!("#s/{sid}/sources"), "#add-source").await;
@@ -169,7 +175,7 @@ async fn a_producer_sets_up_a_session_its_sources_and_staff_and_reads_the_report
     page.eval("location.reload(); return true").await;
     page.wait_text(".sources", "Needs re-authorisation").await;
     page.assert_accessible("sources").await;
-    page.screenshot("admin-sources-1366x900").await;
+    picture(&page, "admin-sources-1366x900").await;
     page.click_text(".source button", "Replace expired token").await;
     page.fill(&format!("#token-{source}"), "IGAA-renewed-in-the-form").await;
     page.click_text(".token-form button", "Save token").await;
@@ -196,7 +202,7 @@ async fn a_producer_sets_up_a_session_its_sources_and_staff_and_reads_the_report
     assert!(csv.starts_with("question_id,asked_at,asked_by,platforms,question\r\n"), "{csv}");
     assert_eq!(csv.lines().count(), 1 + approved, "every approved question, none answered: {csv}");
     page.assert_accessible("report").await;
-    page.screenshot("admin-report-1366x900").await;
+    picture(&page, "admin-report-1366x900").await;
 
     // Staff: create an account, then disable it; it can no longer sign in.
     open(&page, "#staff", "#new-user").await;
@@ -210,7 +216,7 @@ async fn a_producer_sets_up_a_session_its_sources_and_staff_and_reads_the_report
     page.wait_text("#staff-table", "sam.temp@hospital.test").await;
     app.login("sam.temp@hospital.test", STAFF_PASSWORD).await;
     page.assert_accessible("staff").await;
-    page.screenshot("admin-staff-1366x900").await;
+    picture(&page, "admin-staff-1366x900").await;
     let sam_row =
         "[...document.querySelectorAll('#staff-table tr')].find(r => r.innerText.includes('sam.temp'))";
     // "Disable" asks once more before it acts.
@@ -240,13 +246,13 @@ async fn a_producer_sets_up_a_session_its_sources_and_staff_and_reads_the_report
     dark.assert_accessible("sessions in dark mode").await;
     open(&dark, &format!("#s/{reported}/report"), "svg.chart rect.bar").await;
     dark.assert_accessible("report in dark mode").await;
-    dark.screenshot("admin-report-dark-1366x900").await;
+    picture(&dark, "admin-report-dark-1366x900").await;
     dark.close().await;
     if std::env::var("CURBSIDE_SCREENSHOTS").is_ok() {
         let tablet = chrome.window(820, 1180).await;
         tablet.sign_in(&app.base, ADMIN_EMAIL, ADMIN_PASSWORD, "/admin").await;
         tablet.wait_until("document.body.dataset.ready === 'true'", "the page is ready").await;
-        tablet.screenshot("admin-sessions-820x1180").await;
+        picture(&tablet, "admin-sessions-820x1180").await;
         for (hash, ready, name) in [
             (format!("#s/{sid}/details"), "#overlay-url", "admin-session-edit-820x1180"),
             (format!("#s/{sid}/sources"), "#add-source", "admin-sources-820x1180"),
@@ -254,7 +260,7 @@ async fn a_producer_sets_up_a_session_its_sources_and_staff_and_reads_the_report
             ("#staff".to_owned(), "#new-user", "admin-staff-820x1180"),
         ] {
             open(&tablet, &hash, ready).await;
-            tablet.screenshot(name).await;
+            picture(&tablet, name).await;
         }
         tablet.close().await;
     }

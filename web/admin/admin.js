@@ -108,7 +108,7 @@ function confirmButton(label, confirmLabel, cls, run) {
 
 function showView(...children) {
   const view = $("view");
-  view.replaceChildren(...children);
+  view.replaceChildren(...children.flat().filter((c) => c !== null && c !== undefined && c !== false));
   const h = view.querySelector("h2");
   if (h) { h.tabIndex = -1; h.focus({ preventScroll: true }); }
 }
@@ -151,15 +151,15 @@ function overview() {
     needsAttention.length ? el("div.notice.warn", { role: "status" },
       el("strong", {}, "Sources need attention: "),
       ...needsAttention.map(({ s, src }, i) => [i ? ", " : "",
-        el("a", { href: `#s/${s.id}/sources` }, `${s.title} (${PLATFORM_NAME[src.spec.platform]}: ${HEALTH[src.health.state].word})`)])) : null,
+        el("a", { href: `#s/${s.id}/sources` }, `${s.title} (${PLATFORM_NAME[src.platform]}: ${HEALTH[src.health.state].word})`)])) : null,
     sessions.length ? el("table.list", {},
       el("caption.visually-hidden", {}, "All sessions"),
-      el("thead", {}, el("tr", {}, ...["Session", "Status", "Scheduled", "Sources", "Specialists", ""].map((h) => el("th", { scope: "col" }, h)))),
+      el("thead", {}, el("tr", {}, ...["Session", "Status", "Scheduled", "Sources", "Specialists", ""].map((h) => el("th", { scope: "col" }, h || el("span.visually-hidden", {}, "Actions"))))),
       el("tbody", {}, ...sessions.map((s) => el("tr", {},
         el("th", { scope: "row" }, el("a", { href: `#s/${s.id}/details` }, s.title), el("div.muted.small", {}, `/s/${s.slug}`)),
         el("td", {}, el("span.badge" + (s.status === "live" ? ".state-on_air" : ""), {}, STATUS[s.status])),
         el("td", {}, fmtTime(s.starts_at)),
-        el("td", {}, s.sources.length ? s.sources.map((src) => el("span.health", { dataset: { state: src.health.state } }, PLATFORM_NAME[src.spec.platform])) : el("span.muted", {}, "none")),
+        el("td", {}, s.sources.length ? s.sources.map((src) => el("span.health", { dataset: { state: src.health.state } }, PLATFORM_NAME[src.platform])) : el("span.muted", {}, "none")),
         el("td", {}, String(s.specialists.length)),
         el("td.actions", {}, s.status === "ended" ? el("a", { href: `#s/${s.id}/report` }, "Report") : el("a", { href: `/console/${s.id}` }, "Console")))))) : null);
 }
@@ -298,7 +298,7 @@ function sourceCard(s, src) {
   });
   return el("li.card.pad.source", { dataset: { source: src.id } },
     el("div.source-head", {},
-      el("span.badge." + src.spec.platform, {}, PLATFORM_NAME[src.spec.platform]),
+      el("span.badge." + src.platform, {}, PLATFORM_NAME[src.platform]),
       el("span.health-word", { dataset: { tone: h.tone } }, h.word),
       el("span.spacer"),
       el("button", { type: "button", onclick: () => { tokenForm.hidden = false; tokenForm.querySelector("input").focus(); } },
@@ -314,7 +314,7 @@ function sourceCard(s, src) {
       el("dt", {}, "Last comment"), el("dd", {}, src.health.last_comment_at ? fmtTime(src.health.last_comment_at) : "none yet"),
       src.health.usage_percent !== null && src.health.usage_percent !== undefined
         ? [el("dt", {}, "Rate limit used"), el("dd", {}, `${Math.round(src.health.usage_percent)} %`)] : null,
-      el("dt", {}, "Platform ids"), el("dd.mono", {}, sourceIds(src.spec)),
+      el("dt", {}, "Platform ids"), el("dd.mono", {}, sourceIds(src)),
       src.health.last_error ? [el("dt", {}, "Last error"), el("dd", {}, src.health.last_error)] : null),
     tokenForm);
 }
@@ -453,15 +453,16 @@ function staffRow(u) {
       specialists = null;
     } catch (e) { toast(e.message, { error: true }); role.value = u.role; }
   });
-  const reset = el("form.reset-form", { novalidate: true, hidden: true },
+  const reset = el("form.reset-form", { novalidate: true },
     el("p.form-error", { role: "alert", hidden: true }),
     field("password", `New password for ${u.name}`, el("input", { id: `reset-${u.id}`, type: "password", autocomplete: "new-password" }),
       "At least 12 characters. They are signed out everywhere."),
     el("div.form-actions", {}, el("button.primary", { type: "submit" }, "Set password"),
-      el("button", { type: "button", onclick: () => { reset.hidden = true; } }, "Cancel")));
+      el("button", { type: "button", onclick: () => { resetRow.hidden = true; } }, "Cancel")));
+  const resetRow = el("tr.reset-row", { hidden: true }, el("td", { colspan: 4 }, reset));
   onSubmit(reset, async () => {
     await api("PATCH", `/api/users/${u.id}`, { password: reset.elements.password.value });
-    reset.hidden = true;
+    resetRow.hidden = true;
     toast(`Password for ${u.name} reset.`);
   });
   return [
@@ -470,14 +471,14 @@ function staffRow(u) {
       el("td", {}, u.email),
       el("td", {}, el("label.visually-hidden", { for: `role-${u.id}` }, `Role of ${u.name}`), role),
       el("td.actions", {},
-        el("button", { type: "button", onclick: () => { reset.hidden = false; reset.querySelector("input").focus(); } }, "Reset password"),
+        el("button", { type: "button", onclick: () => { resetRow.hidden = false; reset.querySelector("input").focus(); } }, "Reset password"),
         u.id === user.id ? el("span.muted.small", {}, "you") : confirmButton("Disable", "Confirm: disable", "", async () => {
           await api("PATCH", `/api/users/${u.id}`, { disabled: true });
           toast(`${u.name} is disabled and signed out.`);
           specialists = null;
           route();
         }))),
-    el("tr.reset-row", {}, el("td", { colspan: 4 }, reset)),
+    resetRow,
   ];
 }
 
@@ -504,11 +505,11 @@ async function staff() {
   });
   showView(
     el("h2", {}, "Staff"),
-    el("div.columns", {},
+    el("div.columns.staff", {},
       el("section", { "aria-labelledby": "people-h" },
         el("h3", { id: "people-h" }, `Active accounts (${users.length})`),
-        el("div.card", {}, el("table.list", { id: "staff-table" },
-          el("thead", {}, el("tr", {}, ...["Name", "Email", "Role", ""].map((h) => el("th", { scope: "col" }, h)))),
+        el("div.card.scroll", {}, el("table.list", { id: "staff-table" },
+          el("thead", {}, el("tr", {}, ...["Name", "Email", "Role", ""].map((h) => el("th", { scope: "col" }, h || el("span.visually-hidden", {}, "Actions"))))),
           el("tbody", {}, ...users.flatMap(staffRow)))),
         disabled.length ? [el("h3", {}, `Disabled accounts (${disabled.length})`),
           el("ul.disabled-list.card.pad", {}, ...disabled.map((u) => el("li", { dataset: { user: u.id } },
