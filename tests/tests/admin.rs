@@ -18,6 +18,11 @@ async fn user(app: &mut TestApp, role: Role, email: &str) -> i64 {
     u["id"].as_i64().expect("user id")
 }
 
+async fn change_own_password(app: &TestApp, token: &str, current: &str, new: &str) -> (u16, Value) {
+    let body = json!({"current_password": current, "new_password": new});
+    app.call("POST", "/api/me/password", Some(token), Some(body)).await
+}
+
 async fn a_session_is_edited_in_full_and_a_bad_field_is_named_and_changes_nothing(backend: Backend) {
     let mut app = TestApp::spawn(backend).await;
     let admin = app.admin().await;
@@ -230,32 +235,11 @@ async fn accounts_are_disabled_reset_and_change_their_own_password(backend: Back
 
     let here = app.login("mo@hospital.test", "reset-by-the-admin").await;
     let elsewhere = app.login("mo@hospital.test", "reset-by-the-admin").await;
-    let (s, e) = app
-        .call(
-            "POST",
-            "/api/me/password",
-            Some(&here),
-            Some(json!({"current_password": "wrong-wrong-wrong", "new_password": "my-own-new-password"})),
-        )
-        .await;
+    let (s, e) = change_own_password(&app, &here, "wrong-wrong-wrong", "my-own-new-password").await;
     assert_eq!((s, e["field"].clone()), (422, json!("current_password")), "{e}");
-    let (s, e) = app
-        .call(
-            "POST",
-            "/api/me/password",
-            Some(&here),
-            Some(json!({"current_password": "reset-by-the-admin", "new_password": "short"})),
-        )
-        .await;
+    let (s, e) = change_own_password(&app, &here, "reset-by-the-admin", "short").await;
     assert_eq!((s, e["field"].clone()), (422, json!("new_password")), "{e}");
-    let (s, _) = app
-        .call(
-            "POST",
-            "/api/me/password",
-            Some(&here),
-            Some(json!({"current_password": "reset-by-the-admin", "new_password": "my-own-new-password"})),
-        )
-        .await;
+    let (s, _) = change_own_password(&app, &here, "reset-by-the-admin", "my-own-new-password").await;
     assert_eq!(s, 204);
     assert_eq!(app.call("GET", "/api/me", Some(&here), None).await.0, 200, "this sign-in stays");
     assert_eq!(app.call("GET", "/api/me", Some(&elsewhere), None).await.0, 401, "other sign-ins end");

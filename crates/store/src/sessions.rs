@@ -333,6 +333,21 @@ impl Store {
         self.commit(tx, events).await?;
         Ok(session)
     }
+
+    /// The same for a change the public has no part in (specialists, sources, tokens).
+    pub(crate) async fn commit_staff_session_change(
+        &self,
+        mut tx: crate::db::Tx,
+        id: SessionId,
+        now: i64,
+        change: SessionChange,
+    ) -> Result<Session> {
+        let mut session = load_session(&mut tx, id).await?;
+        let events = append_events(&mut tx, id, now, vec![staff_session_event(change, &session)]).await?;
+        session.last_offset = events.last().map(|e| e.offset).unwrap_or(session.last_offset);
+        self.commit(tx, events).await?;
+        Ok(session)
+    }
 }
 
 impl Store {
@@ -550,7 +565,7 @@ impl Store {
                 .execute(&mut *tx)
                 .await?;
         }
-        let mut after = load_session(&mut tx, session).await?;
+        let after = load_session(&mut tx, session).await?;
         audit_change(
             &mut tx,
             actor,
@@ -561,16 +576,7 @@ impl Store {
             serde_json::json!({"specialists": after.specialists}),
         )
         .await?;
-        let events = append_events(
-            &mut tx,
-            session,
-            now,
-            vec![staff_session_event(SessionChange::Specialists, &after)],
-        )
-        .await?;
-        after.last_offset = events.last().map(|e| e.offset).unwrap_or(after.last_offset);
-        self.commit(tx, events).await?;
-        Ok(after)
+        self.commit_staff_session_change(tx, session, now, SessionChange::Specialists).await
     }
 }
 

@@ -386,17 +386,7 @@ impl Store {
             serde_json::json!({"source_id": source, "platform": platform, "state_before": state}),
         )
         .await?;
-        let mut after = load_session(&mut tx, session).await?;
-        let events = append_events(
-            &mut tx,
-            session,
-            now,
-            vec![crate::sessions::staff_session_event(curbside_domain::SessionChange::SourceToken, &after)],
-        )
-        .await?;
-        after.last_offset = events.last().map(|e| e.offset).unwrap_or(after.last_offset);
-        self.commit(tx, events).await?;
-        Ok(after)
+        self.commit_staff_session_change(tx, session, now, curbside_domain::SessionChange::SourceToken).await
     }
 }
 
@@ -442,7 +432,9 @@ impl Store {
             serde_json::json!({"source_id": id, "platform": spec.platform(), "object_id": object_id}),
         )
         .await?;
-        let after = self.commit_sources_change(tx, session, now).await?;
+        let after = self
+            .commit_staff_session_change(tx, session, now, curbside_domain::SessionChange::Sources)
+            .await?;
         Ok((id, after))
     }
 
@@ -484,25 +476,6 @@ impl Store {
             serde_json::json!({"source_id": source, "platform": platform, "object_id": object_id}),
         )
         .await?;
-        self.commit_sources_change(tx, session, now).await
-    }
-
-    async fn commit_sources_change(
-        &self,
-        mut tx: crate::db::Tx,
-        session: SessionId,
-        now: i64,
-    ) -> Result<curbside_domain::Session> {
-        let mut after = load_session(&mut tx, session).await?;
-        let events = append_events(
-            &mut tx,
-            session,
-            now,
-            vec![crate::sessions::staff_session_event(curbside_domain::SessionChange::Sources, &after)],
-        )
-        .await?;
-        after.last_offset = events.last().map(|e| e.offset).unwrap_or(after.last_offset);
-        self.commit(tx, events).await?;
-        Ok(after)
+        self.commit_staff_session_change(tx, session, now, curbside_domain::SessionChange::Sources).await
     }
 }
