@@ -24,6 +24,11 @@ const ROUTES: &[(&str, &str, Option<Permission>)] = &[
     ("POST", "/api/sessions/{id}/specialists", Some(Permission::RunSessions)),
     ("DELETE", "/api/sessions/{id}/specialists/{user_id}", Some(Permission::RunSessions)),
     ("PUT", "/api/sessions/{id}/sources/{source_id}/token", Some(Permission::RunSessions)),
+    ("POST", "/api/sessions/{id}/sources", Some(Permission::RunSessions)),
+    ("GET", "/api/specialists", Some(Permission::ViewSessions)),
+    ("GET", "/api/sessions/{id}/report", Some(Permission::RunSessions)),
+    ("GET", "/api/sessions/{id}/report/unanswered.csv", Some(Permission::RunSessions)),
+    ("POST", "/api/me/password", Some(Permission::OwnAccount)),
     ("GET", "/api/questions/{id}", Some(Permission::ViewSessions)),
     ("POST", "/api/questions/{id}/approve", Some(Permission::Moderate)),
     ("POST", "/api/questions/{id}/reject", Some(Permission::Moderate)),
@@ -34,6 +39,7 @@ const ROUTES: &[(&str, &str, Option<Permission>)] = &[
     ("POST", "/api/questions/{id}/answer", Some(Permission::Answer)),
     ("POST", "/api/questions/{id}/correct", Some(Permission::Answer)),
     ("POST", "/api/questions/{id}/undo", Some(Permission::Moderate)),
+    ("POST", "/api/questions/{id}/assign", Some(Permission::Moderate)),
     ("POST", "/api/questions/{id}/crisis-reply", Some(Permission::Moderate)),
     ("POST", "/api/questions/{id}/redirect-reply", Some(Permission::Moderate)),
     ("POST", "/api/questions/{id}/outcome", Some(Permission::Moderate)),
@@ -50,6 +56,8 @@ const ROUTES: &[(&str, &str, Option<Permission>)] = &[
     ("GET", "/api/audit.csv", Some(Permission::ReadAudit)),
     ("POST", "/api/admin/purge", Some(Permission::GovernData)),
     ("POST", "/api/admin/erase", Some(Permission::GovernData)),
+    // Last: it removes the source the routes above name.
+    ("DELETE", "/api/sessions/{id}/sources/{source_id}", Some(Permission::RunSessions)),
 ];
 
 /// A valid body for each route (so an allowed role gets past body parsing).
@@ -69,6 +77,12 @@ fn body_for(method: &str, path: &str, qid: i64) -> Option<Value> {
         json!({"text": "Keep it short"})
     } else if path.ends_with("/specialists") {
         json!({"user_id": 1})
+    } else if path.ends_with("/assign") {
+        json!({"user_id": null})
+    } else if path.ends_with("/sources") {
+        json!({"platform": "instagram", "ig_user_id": "1784", "media_id": "1790", "access_token": "IGAA-role-check"})
+    } else if path == "/api/me/password" {
+        json!({"current_password": "not-the-password", "new_password": "a-new-long-password"})
     } else if path.ends_with("/token") {
         json!({"access_token": "EAAB-new-token"})
     } else if path.starts_with("/api/users/") {

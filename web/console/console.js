@@ -222,6 +222,7 @@ function renderDetail(q) {
       actionButton("Merge", "m", () => openMerge(), open),
       actionButton("Hide at source", "h", () => hideAtSource(), q.sources.length > 0)),
   ];
+  if (open && sessionSpecialists.length) children.push(assignControl(q));
   if (q.last_actor && q.state !== "new") {
     children.push(el("p.muted", {}, `${STATE_TEXT_Q[q.state] || q.state} by ${q.last_actor}` +
       (q.reject_reason ? ` — “${q.reject_reason}”` : "")));
@@ -395,7 +396,17 @@ async function load() {
   return page.last_offset;
 }
 
+/** The session's specialists by id, for "Assign to" (names from /api/specialists). */
+let sessionSpecialists = [];
+
 function showSession(s) {
+  if (s.specialists) {
+    api("GET", "/api/specialists").then(({ specialists }) => {
+      sessionSpecialists = specialists.filter((p) => s.specialists.includes(p.id));
+      const q = current();
+      if (q) renderDetail(q);
+    }).catch(() => { /* assigning stays unavailable; everything else works */ });
+  }
   $("title").textContent = s.title;
   document.title = `${s.title} · Moderator console · Curbside`;
   const st = $("status");
@@ -498,6 +509,25 @@ function merge(into) {
   const q = current();
   if (!q) return;
   act(q, "merge", { into }, (u) => offerUndo(u, "Merged"));
+}
+
+/** "Assign to" one of the session's specialists: their tablet lists the question first, marked. */
+function assignControl(q) {
+  const select = el("select", { id: "assign-to" },
+    el("option", { value: "" }, "Nobody"),
+    ...sessionSpecialists.map((p) => el("option", { value: p.id, selected: q.assigned_to === p.id }, p.name)));
+  select.addEventListener("change", async () => {
+    try {
+      const updated = await api("POST", `/api/questions/${q.id}/assign`, { user_id: select.value ? Number(select.value) : null });
+      upsert(updated);
+      const who = sessionSpecialists.find((p) => p.id === updated.assigned_to);
+      toast(who ? `Assigned to ${who.name}.` : "No longer assigned.");
+    } catch (e) {
+      toast(e.message, { error: true });
+      select.value = q.assigned_to || "";
+    }
+  });
+  return el("div.assign", {}, el("label", { for: "assign-to" }, "Assign to a specialist"), select);
 }
 
 async function hideAtSource() {

@@ -13,6 +13,9 @@ async function main() {
   $("who").textContent = `${user.name} · ${user.role}`;
   $("sign-in").textContent = "Account";
   $("sign-in").href = "/login";
+  if (user.role === "admin" || user.role === "producer") {
+    $("sign-in").before(el("a.button", { href: "/admin" }, "Set-up"));
+  }
   const resp = await fetch("/api/sessions", opts);
   if (!resp.ok) return;
   const { sessions } = await resp.json();

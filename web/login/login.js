@@ -24,11 +24,12 @@ function showFieldError(id, text) {
   $(id).setAttribute("aria-invalid", text ? "true" : "false");
 }
 
-function destination() {
+/** `?next=` when it is safe; otherwise where the role works: producers and admins set up on
+ *  /admin, moderators and specialists pick their session's console or tablet on the home page. */
+function destination(role) {
   const next = safeNext(params.get("next"));
   if (next) return next;
-  // The home page lists every session with its console, tablet and public links.
-  return "/";
+  return role === "admin" || role === "producer" ? "/admin" : "/";
 }
 
 async function showSignedIn() {
@@ -37,7 +38,7 @@ async function showSignedIn() {
     if (!resp.ok) return;
     const user = await resp.json();
     $("who").textContent = `${user.name} (${user.role})`;
-    $("continue").href = destination();
+    $("continue").href = destination(user.role);
     $("signed-in").hidden = false;
     $("form").hidden = true;
   } catch (_) { /* offline: the form stays */ }
@@ -56,7 +57,7 @@ $("form").addEventListener("submit", async (ev) => {
   try {
     const r = await api("POST", "/api/login", { email, password });
     rememberCsrf(r.csrf_token);
-    location.assign(destination());
+    location.assign(destination(r.user && r.user.role));
   } catch (e) {
     $("form-error").textContent = e.status === 401
       ? "That email and password do not match an active staff account."

@@ -3,12 +3,14 @@
 
 const CSRF_KEY = "curbside.csrf";
 
-/** An API refusal, with the server's stable code and its human message. */
+/** An API refusal, with the server's stable code, its human message and, for a form, the
+ *  request field the message is about (shown next to that field). */
 export class ApiError extends Error {
-  constructor(status, code, message) {
+  constructor(status, code, message, field = null) {
     super(message);
     this.status = status;
     this.code = code;
+    this.field = field;
   }
 }
 
@@ -59,7 +61,7 @@ export async function api(method, path, body) {
     // Signed in by cookie, but this tab lost the sign-in's CSRF token: sign in again.
     goToSignIn();
   }
-  throw new ApiError(resp.status, code, resp.status === 403 ? forbiddenText(message) : message);
+  throw new ApiError(resp.status, code, resp.status === 403 ? forbiddenText(message) : message, (data && data.field) || null);
 }
 
 /** "a specialist may not do this; it needs …" reads better with a capital and a full stop. */

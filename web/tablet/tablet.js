@@ -14,7 +14,9 @@ let showing = null;      // what the overlay shows: { id, text, … } or null
 let confirming = false;  // "Go on air" was tapped once; a second tap confirms
 const notes = new Map(); // backstage note id → note
 
-const approvedOrder = (a, b) => a.created_at - b.created_at || a.id - b.id;
+let myId = null;          // the signed-in specialist: questions assigned to them come first
+const mine = (q) => myId !== null && q.assigned_to === myId;
+const approvedOrder = (a, b) => mine(b) - mine(a) || a.created_at - b.created_at || a.id - b.id;
 
 function renderQueue() {
   const list = [...questions.values()].filter((q) => q.state === "approved" || q.state === "on_air").sort(approvedOrder);
@@ -25,6 +27,7 @@ function renderQueue() {
       el("span.meta", {},
         ...[...new Set(q.sources.map((s) => s.platform))].map((p) => el("span.badge." + p, {}, PLATFORM_NAME[p])),
         q.state === "on_air" ? el("span.badge.state-on_air", {}, "On air") : null,
+        mine(q) ? el("span.badge.assigned", {}, "Assigned to you") : null,
         q.asked_by_count > 1 ? el("span", {}, `asked by ${q.asked_by_count}`) : null,
         el("span", {}, age(q.created_at))),
       el("span", {}, q.public_text)))));
@@ -224,6 +227,7 @@ async function main() {
   if (!sessionId) { toast("This address names no session.", { error: true, ms: 60000 }); return; }
   onLeaveForSignIn(() => { /* drafts are saved as they are typed */ });
   const user = await me();
+  myId = user.id;
   $("who").textContent = `${user.name}${user.credentials ? ", " + user.credentials : ""}`;
   $("sign-out").addEventListener("click", () => signOut(false));
   $("off-air").addEventListener("click", offAir);

@@ -58,6 +58,8 @@ pub enum QuestionChange {
     UnmergedFrom,
     /// A commenter's data was erased or purged (staff only).
     Redacted,
+    /// A moderator assigned the question to a specialist, or cleared the assignment.
+    Assign,
 }
 
 impl QuestionChange {
@@ -83,6 +85,7 @@ impl QuestionChange {
             QuestionChange::UndoMerge => "undo_merge",
             QuestionChange::UnmergedFrom => "unmerged_from",
             QuestionChange::Redacted => "redacted",
+            QuestionChange::Assign => "assign",
         }
     }
 }
@@ -118,8 +121,10 @@ pub enum SessionChange {
     SourceToken,
     /// The overlay key was rotated (staff only; the session JSON never carries the key).
     OverlayKey,
-    /// The scheduled start or the recording link changed.
+    /// The title, slug, disclaimer, scheduled start or recording link changed.
     Details,
+    /// A source was added or removed (staff only; never a token).
+    Sources,
 }
 
 impl SessionChange {
@@ -132,6 +137,7 @@ impl SessionChange {
             SessionChange::SourceToken => "source_token",
             SessionChange::OverlayKey => "overlay_key",
             SessionChange::Details => "details",
+            SessionChange::Sources => "sources",
         }
     }
 }
@@ -271,6 +277,7 @@ mod tests {
             flags: BTreeSet::new(),
             asked_by_count: 3,
             merged_into: None,
+            assigned_to: None,
             reject_reason: None,
             sources: vec![
                 src(Platform::Facebook, "Rowan Thistlewood"),

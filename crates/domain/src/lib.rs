@@ -9,6 +9,7 @@ pub mod note;
 pub mod outbox;
 pub mod overlay;
 pub mod question;
+pub mod report;
 pub mod retention;
 pub mod screening;
 pub mod session;
@@ -29,6 +30,7 @@ pub use question::{
     Action, ActionKind, Answer, AnswerRevision, AnsweredBy, Flag, Question, QuestionSource, QuestionState,
     TransitionError,
 };
+pub use report::{AnswerTimes, MinuteCount, NamedCount, SessionReport, UnansweredQuestion};
 pub use retention::{Redaction, ERASED_TEXT, PURGED_TEXT};
 pub use screening::{Finding, Screening, Span, SpanKind};
 pub use session::{

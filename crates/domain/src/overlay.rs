@@ -151,6 +151,7 @@ mod tests {
             flags: BTreeSet::new(),
             asked_by_count: 2,
             merged_into: None,
+            assigned_to: None,
             reject_reason: None,
             sources: vec![src(Platform::Instagram, "rowan.t"), src(Platform::Facebook, "Rowan Thistlewood")],
             answer: None,

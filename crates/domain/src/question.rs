@@ -363,6 +363,9 @@ pub struct Question {
     /// What screening found in `original_text` (staff only: spans point at private details).
     #[serde(default)]
     pub screening: crate::Screening,
+    /// The specialist a moderator assigned the question to (one of the session's specialists).
+    #[serde(default)]
+    pub assigned_to: Option<crate::UserId>,
 }
 
 impl Question {
@@ -493,6 +496,7 @@ mod tests {
             flags: BTreeSet::new(),
             asked_by_count: 1,
             merged_into: None,
+            assigned_to: None,
             reject_reason: None,
             sources: vec![],
             answer: None,

@@ -76,6 +76,7 @@ mod tests {
             flags: BTreeSet::new(),
             asked_by_count: 2,
             merged_into: None,
+            assigned_to: None,
             reject_reason: None,
             sources: vec![
                 QuestionSource {

@@ -24,6 +24,10 @@ pub enum ApiError {
     Unprocessable(String),
     #[error("{0}")]
     Conflict(String),
+    /// One form field is wrong (422) or clashes with what is stored (409, e.g. a taken slug):
+    /// the body names the field, so a form shows the message next to it.
+    #[error("{message}")]
+    Field { field: &'static str, message: String, conflict: bool },
     #[error("the request body is larger than this endpoint accepts")]
     PayloadTooLarge,
     #[error("too many attempts; try again in {retry_after_secs} s")]
@@ -43,9 +47,32 @@ pub struct ErrorBody {
     /// `conflict`, `too_large`, `rate_limited`, `busy`, `unavailable`, `internal`.
     pub error: &'static str,
     pub message: String,
+    /// The request field the message is about (e.g. `slug`), when there is one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<&'static str>,
 }
 
 impl ApiError {
+    /// A wrong value in one field (422).
+    pub fn field(field: &'static str, message: impl Into<String>) -> ApiError {
+        ApiError::Field { field, message: message.into(), conflict: false }
+    }
+
+    /// A value in one field that clashes with what is stored (409).
+    pub fn field_conflict(field: &'static str, message: impl Into<String>) -> ApiError {
+        ApiError::Field { field, message: message.into(), conflict: true }
+    }
+
+    /// Names the field a store error is about: a conflict or an invalid value becomes a field
+    /// error for `field`; anything else stays as it is.
+    pub fn store_field(field: &'static str, e: StoreError) -> ApiError {
+        match e {
+            StoreError::Conflict(m) => ApiError::field_conflict(field, m),
+            StoreError::Invalid(m) => ApiError::field(field, m),
+            other => other.into(),
+        }
+    }
+
     fn status_and_code(&self) -> (StatusCode, &'static str) {
         match self {
             ApiError::Unauthenticated => (StatusCode::UNAUTHORIZED, "unauthenticated"),
@@ -55,6 +82,8 @@ impl ApiError {
             ApiError::BadRequest(_) => (StatusCode::BAD_REQUEST, "bad_request"),
             ApiError::Unprocessable(_) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid"),
             ApiError::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
+            ApiError::Field { conflict: true, .. } => (StatusCode::CONFLICT, "conflict"),
+            ApiError::Field { conflict: false, .. } => (StatusCode::UNPROCESSABLE_ENTITY, "invalid"),
             ApiError::PayloadTooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "too_large"),
             ApiError::TooManyRequests { .. } => (StatusCode::TOO_MANY_REQUESTS, "rate_limited"),
             ApiError::Busy { .. } => (StatusCode::TOO_MANY_REQUESTS, "busy"),
@@ -70,7 +99,11 @@ impl IntoResponse for ApiError {
         if let ApiError::Internal(e) = &self {
             tracing::error!(error = format!("{e:#}"), "request failed");
         }
-        let body = ErrorBody { error: code, message: self.to_string() };
+        let field = match &self {
+            ApiError::Field { field, .. } => Some(*field),
+            _ => None,
+        };
+        let body = ErrorBody { error: code, message: self.to_string(), field };
         let mut resp = (status, axum::Json(body)).into_response();
         match &self {
             ApiError::Unauthenticated | ApiError::WrongCredentials => {

@@ -10,7 +10,7 @@
 //! `tests/tests/openapi.rs` checks these invariants on the served document, and the schema
 //! fuzzer (`scripts/fuzz-api.sh`, run by `.ci/run`) checks them against the server.
 
-use crate::api::{audit, notes, questions, retention, safety, sessions, users};
+use crate::api::{audit, notes, questions, report, retention, safety, sessions, users};
 use crate::auth;
 use axum::response::IntoResponse;
 use curbside_domain::TextLimit;
@@ -26,9 +26,11 @@ use utoipa::{Modify, OpenApi};
         auth::login, auth::logout, auth::me,
         sessions::create, sessions::list, sessions::get, sessions::patch, sessions::outbox, sessions::audit,
         sessions::assign_specialist, sessions::unassign_specialist, sessions::set_source_token,
+        sessions::add_source, sessions::remove_source, sessions::specialists,
+        report::report, report::unanswered_csv,
         questions::list, questions::get, questions::approve, questions::reject, questions::merge,
-        questions::on_air, questions::off_air, questions::answer, questions::correct, questions::hide_at_source, questions::undo,
-        users::create, users::list, users::update,
+        questions::on_air, questions::off_air, questions::answer, questions::correct, questions::hide_at_source, questions::undo, questions::assign,
+        users::create, users::list, users::update, users::change_own_password,
         audit::list, audit::export_csv, retention::purge, retention::erase,
         crate::web::overlay::rotate_key, crate::web::overlay::on_air_now,
         notes::list, notes::send, notes::read,

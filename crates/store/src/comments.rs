@@ -109,6 +109,7 @@ impl Store {
                 flags,
                 asked_by_count: 1,
                 merged_into: None,
+                assigned_to: None,
                 reject_reason: None,
                 sources: vec![QuestionSource {
                     comment_id: c.platform_comment_id.clone(),

@@ -14,6 +14,7 @@ mod notes;
 mod notify;
 mod outbox;
 mod questions;
+mod report;
 mod retention;
 mod screening;
 mod secrets;

@@ -17,7 +17,7 @@ use sqlx::{AnyConnection, Row};
 use std::collections::{BTreeSet, HashMap};
 
 const QUESTION_COLUMNS: &str = "id, session_id, state, version, public_text, original_text, flags_json, \
-     asked_by_count, merged_into, reject_reason, last_actor, created_at, updated_at, screening_json";
+     asked_by_count, merged_into, reject_reason, last_actor, created_at, updated_at, screening_json, assigned_to";
 
 /// How many times a write that lost a race with a concurrent writer is retried.
 const WRITE_ATTEMPTS: usize = 4;
@@ -44,6 +44,7 @@ fn question_from_row(r: &AnyRow) -> Result<Question> {
         updated_at: r.try_get("updated_at")?,
         last_actor: r.try_get("last_actor")?,
         screening: serde_json::from_str(&screening)?,
+        assigned_to: r.try_get::<Option<i64>, _>("assigned_to")?.map(curbside_domain::UserId),
     })
 }
 
@@ -669,5 +670,69 @@ fn audit_detail(action: &Action) -> serde_json::Value {
         Action::UndoApprove { public_text } => serde_json::json!({"public_text": public_text}),
         Action::UndoMerge { into, comments } => serde_json::json!({"into": into, "comments": comments}),
         Action::Answer { text } | Action::Correct { text } => serde_json::json!({"text": text}),
+    }
+}
+
+impl Store {
+    /// Assigns a question to one of its session's specialists (`None` clears it). Audited with
+    /// before and after and appended as a question event (`assign`), so the tablet of that
+    /// specialist marks it. Assigning to whoever already has it changes nothing.
+    pub async fn assign_question(
+        &self,
+        id: QuestionId,
+        to: Option<curbside_domain::UserId>,
+        actor: &Actor,
+    ) -> Result<Question> {
+        let now = now_millis();
+        let mut tx = self.begin_write().await?;
+        let before = load_question(&mut tx, id).await?;
+        if before.assigned_to == to {
+            return Ok(before);
+        }
+        if let Some(user) = to {
+            let assigned: i64 = sqlx::query_scalar(
+                "SELECT COUNT(*) FROM session_specialists s JOIN users u ON u.id = s.user_id \
+                 WHERE s.session_id = $1 AND s.user_id = $2 AND u.disabled_at IS NULL",
+            )
+            .bind(before.session_id.0)
+            .bind(user.0)
+            .fetch_one(&mut *tx)
+            .await?;
+            if assigned == 0 {
+                return Err(StoreError::Invalid(format!(
+                    "user {user} is not one of this session's specialists: add them to the session first"
+                )));
+            }
+        }
+        sqlx::query(
+            "UPDATE questions SET assigned_to = $1, version = version + 1, updated_at = $2, last_actor = $3 \
+             WHERE id = $4",
+        )
+        .bind(to.map(|u| u.0))
+        .bind(now)
+        .bind(&actor.name)
+        .bind(id.0)
+        .execute(&mut *tx)
+        .await?;
+        crate::audit::audit_change(
+            &mut tx,
+            actor,
+            "question.assign",
+            Some(before.session_id),
+            Some(id),
+            serde_json::json!({"assigned_to": before.assigned_to}),
+            serde_json::json!({"assigned_to": to}),
+        )
+        .await?;
+        let after = load_question(&mut tx, id).await?;
+        let events = append_events(
+            &mut tx,
+            after.session_id,
+            now,
+            vec![question_event(QuestionChange::Assign, &after)],
+        )
+        .await?;
+        self.commit(tx, events).await?;
+        Ok(after)
     }
 }

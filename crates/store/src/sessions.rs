@@ -131,6 +131,40 @@ pub(crate) async fn load_session(conn: &mut AnyConnection, id: SessionId) -> Res
     session_from_row(&row, sources, specialists)
 }
 
+impl Store {
+    /// Stores one source of a session with its access token sealed (see `secrets.rs`); returns
+    /// its id. Shared by session creation and `add_source`.
+    pub(crate) async fn insert_source(
+        &self,
+        conn: &mut AnyConnection,
+        session: SessionId,
+        spec: &SourceSpec,
+        token: &str,
+        now: i64,
+    ) -> Result<SourceId> {
+        let mut spec_json = serde_json::to_value(spec)?;
+        if let Some(obj) = spec_json.as_object_mut() {
+            obj.remove("platform");
+        }
+        let (object_id, owner_id) = object_and_owner(spec);
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO sources (session_id, platform, spec_json, match_key, object_id, owner_id, \
+             access_token, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+        )
+        .bind(session.0)
+        .bind(spec.platform().as_str())
+        .bind(spec_json.to_string())
+        .bind(match_key(spec))
+        .bind(object_id)
+        .bind(owner_id)
+        .bind(self.seal_token(token.trim())?)
+        .bind(now)
+        .fetch_one(&mut *conn)
+        .await?;
+        Ok(SourceId(id))
+    }
+}
+
 /// A random secret for the overlay link: 128 bits from the OS generator, as hex.
 fn overlay_key() -> String {
     hex::encode(rand::random::<[u8; 16]>())
@@ -174,25 +208,7 @@ impl Store {
         .fetch_one(&mut *tx)
         .await?;
         for (spec, token) in &new.sources {
-            let mut spec_json = serde_json::to_value(spec)?;
-            if let Some(obj) = spec_json.as_object_mut() {
-                obj.remove("platform");
-            }
-            let (object_id, owner_id) = object_and_owner(spec);
-            sqlx::query(
-                "INSERT INTO sources (session_id, platform, spec_json, match_key, object_id, owner_id, \
-                 access_token, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-            )
-            .bind(id)
-            .bind(spec.platform().as_str())
-            .bind(spec_json.to_string())
-            .bind(match_key(spec))
-            .bind(object_id)
-            .bind(owner_id)
-            .bind(self.seal_token(token.trim())?)
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
+            self.insert_source(&mut tx, SessionId(id), spec, token, now).await?;
         }
         for user in &new.specialists {
             sqlx::query("INSERT INTO session_specialists (session_id, user_id) VALUES ($1, $2) ON CONFLICT DO NOTHING")
@@ -333,6 +349,21 @@ impl Store {
     ) -> Result<Session> {
         let mut session = load_session(&mut tx, id).await?;
         let events = append_events(&mut tx, id, now, vec![session_event(change, &session)]).await?;
+        session.last_offset = events.last().map(|e| e.offset).unwrap_or(session.last_offset);
+        self.commit(tx, events).await?;
+        Ok(session)
+    }
+
+    /// The same for a change the public has no part in (specialists, sources, tokens).
+    pub(crate) async fn commit_staff_session_change(
+        &self,
+        mut tx: crate::db::Tx,
+        id: SessionId,
+        now: i64,
+        change: SessionChange,
+    ) -> Result<Session> {
+        let mut session = load_session(&mut tx, id).await?;
+        let events = append_events(&mut tx, id, now, vec![staff_session_event(change, &session)]).await?;
         session.last_offset = events.last().map(|e| e.offset).unwrap_or(session.last_offset);
         self.commit(tx, events).await?;
         Ok(session)
@@ -497,13 +528,42 @@ impl Store {
         assign: bool,
         actor: &Actor,
     ) -> Result<Session> {
+        let before = self.session(session).await?;
+        let mut wanted: Vec<UserId> = before.specialists.iter().copied().filter(|u| *u != user).collect();
+        if assign {
+            wanted.push(user);
+        }
+        let action = if assign { "session.specialist_assign" } else { "session.specialist_unassign" };
+        self.change_specialists(session, &wanted, action, actor).await
+    }
+
+    /// Makes `users` the session's specialists, all in one write: each must be an active staff
+    /// account. Audited with before and after; the same list again changes nothing.
+    pub async fn set_specialists(
+        &self,
+        session: SessionId,
+        users: &[UserId],
+        actor: &Actor,
+    ) -> Result<Session> {
+        self.change_specialists(session, users, "session.specialists", actor).await
+    }
+
+    async fn change_specialists(
+        &self,
+        session: SessionId,
+        users: &[UserId],
+        action: &str,
+        actor: &Actor,
+    ) -> Result<Session> {
+        let wanted: std::collections::BTreeSet<UserId> = users.iter().copied().collect();
         let now = now_millis();
         let mut tx = self.begin_write().await?;
         let before = load_session(&mut tx, session).await?;
-        if before.specialists.contains(&user) == assign {
+        let had: std::collections::BTreeSet<UserId> = before.specialists.iter().copied().collect();
+        if had == wanted {
             return Ok(before);
         }
-        if assign {
+        for user in wanted.difference(&had) {
             let exists: i64 =
                 sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE id = $1 AND disabled_at IS NULL")
                     .bind(user.0)
@@ -517,34 +577,26 @@ impl Store {
                 .bind(user.0)
                 .execute(&mut *tx)
                 .await?;
-        } else {
+        }
+        for user in had.difference(&wanted) {
             sqlx::query("DELETE FROM session_specialists WHERE session_id = $1 AND user_id = $2")
                 .bind(session.0)
                 .bind(user.0)
                 .execute(&mut *tx)
                 .await?;
         }
-        let mut after = load_session(&mut tx, session).await?;
+        let after = load_session(&mut tx, session).await?;
         audit_change(
             &mut tx,
             actor,
-            if assign { "session.specialist_assign" } else { "session.specialist_unassign" },
+            action,
             Some(session),
             None,
             serde_json::json!({"specialists": before.specialists}),
             serde_json::json!({"specialists": after.specialists}),
         )
         .await?;
-        let events = append_events(
-            &mut tx,
-            session,
-            now,
-            vec![staff_session_event(SessionChange::Specialists, &after)],
-        )
-        .await?;
-        after.last_offset = events.last().map(|e| e.offset).unwrap_or(after.last_offset);
-        self.commit(tx, events).await?;
-        Ok(after)
+        self.commit_staff_session_change(tx, session, now, SessionChange::Specialists).await
     }
 }
 

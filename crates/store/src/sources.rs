@@ -452,16 +452,96 @@ impl Store {
             serde_json::json!({"source_id": source, "platform": platform, "state_before": state}),
         )
         .await?;
-        let mut after = load_session(&mut tx, session).await?;
-        let events = append_events(
+        self.commit_staff_session_change(tx, session, now, curbside_domain::SessionChange::SourceToken).await
+    }
+}
+
+impl Store {
+    /// Adds a source to a session, its access token sealed like every stored token. Audited
+    /// without the token; consoles hear of it as a staff-only session change.
+    pub async fn add_source(
+        &self,
+        session: SessionId,
+        spec: &SourceSpec,
+        token: &str,
+        actor: &Actor,
+    ) -> Result<(SourceId, curbside_domain::Session)> {
+        spec.validate().map_err(StoreError::Invalid)?;
+        if token.trim().is_empty() {
+            return Err(StoreError::Invalid("`access_token` must not be empty".into()));
+        }
+        let now = now_millis();
+        let mut tx = self.begin_write().await?;
+        load_session(&mut tx, session).await?;
+        let (object_id, _) = crate::sessions::object_and_owner(spec);
+        let dup: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM sources WHERE session_id = $1 AND platform = $2 AND object_id = $3",
+        )
+        .bind(session.0)
+        .bind(spec.platform().as_str())
+        .bind(object_id)
+        .fetch_one(&mut *tx)
+        .await?;
+        if dup > 0 {
+            return Err(StoreError::Conflict(format!(
+                "this session already listens to {} object {object_id}",
+                spec.platform()
+            )));
+        }
+        let id = self.insert_source(&mut tx, session, spec, token, now).await?;
+        audit(
             &mut tx,
-            session,
-            now,
-            vec![crate::sessions::staff_session_event(curbside_domain::SessionChange::SourceToken, &after)],
+            actor,
+            "source.add",
+            Some(session),
+            None,
+            serde_json::json!({"source_id": id, "platform": spec.platform(), "object_id": object_id}),
         )
         .await?;
-        after.last_offset = events.last().map(|e| e.offset).unwrap_or(after.last_offset);
-        self.commit(tx, events).await?;
-        Ok(after)
+        let after = self
+            .commit_staff_session_change(tx, session, now, curbside_domain::SessionChange::Sources)
+            .await?;
+        Ok((id, after))
+    }
+
+    /// Removes a source from a session: no more comments arrive from it. Its stored comments and
+    /// questions stay (their `source_id` is cleared). Audited.
+    pub async fn remove_source(
+        &self,
+        session: SessionId,
+        source: SourceId,
+        actor: &Actor,
+    ) -> Result<curbside_domain::Session> {
+        let now = now_millis();
+        let mut tx = self.begin_write().await?;
+        let row = sqlx::query("SELECT platform, object_id FROM sources WHERE id = $1 AND session_id = $2")
+            .bind(source.0)
+            .bind(session.0)
+            .fetch_optional(&mut *tx)
+            .await?
+            .ok_or(StoreError::NotFound("source"))?;
+        let platform: String = row.try_get("platform")?;
+        let object_id: String = row.try_get("object_id")?;
+        // Explicit rather than relying on ON DELETE SET NULL, which SQLite only honours with
+        // foreign keys switched on.
+        sqlx::query("UPDATE comments SET source_id = NULL WHERE source_id = $1")
+            .bind(source.0)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("UPDATE outbox SET source_id = NULL WHERE source_id = $1")
+            .bind(source.0)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("DELETE FROM sources WHERE id = $1").bind(source.0).execute(&mut *tx).await?;
+        audit(
+            &mut tx,
+            actor,
+            "source.remove",
+            Some(session),
+            None,
+            serde_json::json!({"source_id": source, "platform": platform, "object_id": object_id}),
+        )
+        .await?;
+        self.commit_staff_session_change(tx, session, now, curbside_domain::SessionChange::Sources).await
     }
 }

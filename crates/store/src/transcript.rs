@@ -4,7 +4,7 @@
 //! and corrections inside their write transactions; and the session's public page settings.
 
 use crate::db::Backend;
-use crate::sessions::{audit, load_session};
+use crate::sessions::load_session;
 use crate::{now_millis, Actor, Result, Store, StoreError};
 use curbside_domain::{
     Offset, Platform, PublicAnswer, PublicAnsweredBy, PublicEntry, Question, QuestionId, Session, SessionId,
@@ -67,6 +67,9 @@ pub struct SearchHit {
 /// leaves a field as it is; `Some(None)` clears it.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SessionDetails {
+    pub title: Option<String>,
+    pub slug: Option<curbside_domain::Slug>,
+    pub disclaimer: Option<String>,
     pub starts_at: Option<Option<UnixMillis>>,
     pub recording_url: Option<Option<String>>,
 }
@@ -299,35 +302,80 @@ impl Store {
             .collect()
     }
 
-    /// Changes a session's public page settings (scheduled start, recording link). Audited and
-    /// appended as a session event like any other change, so cached pages are re-rendered.
+    /// Changes a session's details (title, slug, disclaimer, scheduled start, recording link).
+    /// Audited with before and after and appended as a session event like any other change, so
+    /// cached pages are re-rendered. A taken slug is a [`StoreError::Conflict`]; a title or
+    /// disclaimer out of bounds is [`StoreError::Invalid`].
     pub async fn set_session_details(
         &self,
         id: SessionId,
         details: SessionDetails,
         actor: &Actor,
     ) -> Result<Session> {
+        let title = match &details.title {
+            Some(t) => Some(
+                curbside_domain::TextLimit::TITLE
+                    .required(t)
+                    .map_err(|e| StoreError::Invalid(e.to_string()))?,
+            ),
+            None => None,
+        };
+        let disclaimer = match &details.disclaimer {
+            Some(d) => Some(
+                curbside_domain::TextLimit::DISCLAIMER
+                    .required(d)
+                    .map_err(|e| StoreError::Invalid(e.to_string()))?,
+            ),
+            None => None,
+        };
         let now = now_millis();
         let mut tx = self.begin_write().await?;
         let current = load_session(&mut tx, id).await?;
+        let title = title.unwrap_or_else(|| current.title.clone());
+        let slug = details.slug.clone().unwrap_or_else(|| current.slug.clone());
+        let disclaimer = disclaimer.unwrap_or_else(|| current.disclaimer.clone());
         let starts_at = details.starts_at.unwrap_or(current.starts_at);
         let recording_url = details.recording_url.clone().unwrap_or(current.recording_url.clone());
-        if starts_at == current.starts_at && recording_url == current.recording_url {
+        if title == current.title
+            && slug == current.slug
+            && disclaimer == current.disclaimer
+            && starts_at == current.starts_at
+            && recording_url == current.recording_url
+        {
             return Ok(current);
         }
-        sqlx::query("UPDATE sessions SET starts_at = $1, recording_url = $2 WHERE id = $3")
-            .bind(starts_at)
-            .bind(&recording_url)
-            .bind(id.0)
-            .execute(&mut *tx)
-            .await?;
-        audit(
+        if slug != current.slug {
+            let taken: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM sessions WHERE slug = $1 AND id <> $2")
+                .bind(slug.as_str())
+                .bind(id.0)
+                .fetch_one(&mut *tx)
+                .await?;
+            if taken > 0 {
+                return Err(StoreError::Conflict(format!("the slug \"{slug}\" is already in use")));
+            }
+        }
+        sqlx::query(
+            "UPDATE sessions SET title = $1, slug = $2, disclaimer = $3, starts_at = $4, recording_url = $5 \
+             WHERE id = $6",
+        )
+        .bind(&title)
+        .bind(slug.as_str())
+        .bind(&disclaimer)
+        .bind(starts_at)
+        .bind(&recording_url)
+        .bind(id.0)
+        .execute(&mut *tx)
+        .await?;
+        crate::sessions::audit_change(
             &mut tx,
             actor,
             "session.details",
             Some(id),
             None,
-            serde_json::json!({"starts_at": starts_at, "recording_url": recording_url}),
+            serde_json::json!({"title": current.title, "slug": current.slug, "disclaimer": current.disclaimer,
+                "starts_at": current.starts_at, "recording_url": current.recording_url}),
+            serde_json::json!({"title": title, "slug": slug, "disclaimer": disclaimer,
+                "starts_at": starts_at, "recording_url": recording_url}),
         )
         .await?;
         self.commit_session_change(tx, id, now, curbside_domain::SessionChange::Details).await

@@ -144,6 +144,59 @@ impl Store {
         rows.iter().map(user_from_row).collect()
     }
 
+    /// Disabled accounts, most recently disabled first, with when they were disabled.
+    pub async fn list_disabled_users(&self) -> Result<Vec<(StaffUser, i64)>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {USER_COLUMNS}, disabled_at FROM users WHERE disabled_at IS NOT NULL ORDER BY disabled_at DESC, id"
+        ))
+        .fetch_all(self.read_pool())
+        .await?;
+        rows.iter().map(|r| Ok((user_from_row(r)?, r.try_get("disabled_at")?))).collect()
+    }
+
+    /// The password hash of an active account (to check a current password).
+    pub async fn password_hash(&self, id: UserId) -> Result<String> {
+        sqlx::query_scalar("SELECT password_hash FROM users WHERE id = $1 AND disabled_at IS NULL")
+            .bind(id.0)
+            .fetch_optional(self.read_pool())
+            .await?
+            .ok_or(StoreError::NotFound("staff account"))
+    }
+
+    /// Replaces an account's password (already hashed) and ends its sign-ins, except the one
+    /// whose token hash is `keep` (the person changing their own password stays signed in here).
+    /// Audited as `user.password` (`action`), never with a hash.
+    pub async fn set_password(
+        &self,
+        id: UserId,
+        password_hash: &str,
+        keep: Option<&str>,
+        action: &str,
+        actor: &Actor,
+    ) -> Result<StaffUser> {
+        let mut tx = self.begin_write().await?;
+        let row =
+            sqlx::query(&format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1 AND disabled_at IS NULL"))
+                .bind(id.0)
+                .fetch_optional(&mut *tx)
+                .await?
+                .ok_or(StoreError::NotFound("staff account"))?;
+        let user = user_from_row(&row)?;
+        sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
+            .bind(password_hash)
+            .bind(id.0)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("DELETE FROM logins WHERE user_id = $1 AND token_hash <> $2")
+            .bind(id.0)
+            .bind(keep.unwrap_or(""))
+            .execute(&mut *tx)
+            .await?;
+        audit_change(&mut tx, actor, action, None, None, Value::Null, account_json(&user, true)).await?;
+        tx.commit().await?;
+        Ok(user)
+    }
+
     /// The active account with this email and its password hash, for sign-in.
     pub async fn user_for_sign_in(&self, email: &str) -> Result<Option<(StaffUser, String)>> {
         let row = sqlx::query(&format!(

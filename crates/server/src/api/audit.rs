@@ -176,7 +176,7 @@ pub fn csv_cell(value: &str) -> String {
     format!("\"{}\"", defused.replace('"', "\"\""))
 }
 
-fn iso_time(millis: i64) -> String {
+pub(crate) fn iso_time(millis: i64) -> String {
     time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(millis) * 1_000_000)
         .ok()
         .and_then(|t| t.format(&time::format_description::well_known::Rfc3339).ok())

@@ -4,6 +4,7 @@
 pub mod audit;
 pub mod notes;
 pub mod questions;
+pub mod report;
 pub mod retention;
 pub mod safety;
 pub mod sessions;
@@ -39,6 +40,7 @@ pub fn router() -> Router<AppState> {
         .merge(retention::router())
         .merge(notes::router())
         .merge(safety::router())
+        .merge(report::router())
         .route("/api/openapi.json", get(crate::openapi::serve))
         .fallback(|| async { ApiError::NotFound("API route".into()) })
         .layer(DefaultBodyLimit::max(API_BODY_LIMIT))

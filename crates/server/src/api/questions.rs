@@ -26,6 +26,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/questions/{id}/correct", routing::post(correct))
         .route("/api/questions/{id}/hide-at-source", routing::post(hide_at_source))
         .route("/api/questions/{id}/undo", routing::post(undo))
+        .route("/api/questions/{id}/assign", routing::post(assign))
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]
@@ -312,5 +313,30 @@ pub async fn undo(
 ) -> ApiResult<ApiJson<Question>> {
     let q = state.db("question.undo", state.store.undo(id, &staff.actor())).await?;
     tracing::info!(question_id = %id, user_id = %staff.user.id, "question action undone");
+    Ok(ApiJson(q))
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+pub struct AssignBody {
+    /// One of the session's specialists, or `null` to clear the assignment.
+    #[schema(value_type = Option<i64>)]
+    pub user_id: Option<curbside_domain::UserId>,
+}
+
+/// Assign the question to one of the session's specialists (their tablet shows it first and
+/// marked), or clear it with `null`. Audited; announced as a question event `assign`.
+#[utoipa::path(post, path = "/api/questions/{id}/assign", request_body = AssignBody, tag = "questions",
+    params(("id" = i64, Path)), responses((status = 200, body = Question), (status = 422, body = crate::error::ErrorBody)))]
+pub async fn assign(
+    State(state): State<AppState>,
+    staff: Can<can::Moderate>,
+    ApiPath(id): ApiPath<QuestionId>,
+    ApiJson(req): ApiJson<AssignBody>,
+) -> ApiResult<ApiJson<Question>> {
+    let q = state
+        .db("question.assign", state.store.assign_question(id, req.user_id, &staff.actor()))
+        .await
+        .map_err(|e| ApiError::store_field("user_id", e))?;
+    tracing::info!(question_id = %id, user_id = %staff.user.id, "question assigned");
     Ok(ApiJson(q))
 }

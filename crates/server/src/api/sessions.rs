@@ -7,8 +7,10 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing;
 use axum::Router;
-use curbside_domain::{Session, SessionId, SessionStatus, Slug, SourceId, SourceSpec, UserId};
-use curbside_store::NewSession;
+use curbside_domain::{
+    Role, Session, SessionId, SessionStatus, Slug, SourceId, SourceSpec, TextLimit, UserId,
+};
+use curbside_store::{NewSession, StoreError};
 use serde::{Deserialize, Serialize};
 
 /// `/api/sessions/…`
@@ -20,7 +22,10 @@ pub fn router() -> Router<AppState> {
         .route("/api/sessions/{id}/audit", routing::get(audit))
         .route("/api/sessions/{id}/specialists", routing::post(assign_specialist))
         .route("/api/sessions/{id}/specialists/{user_id}", routing::delete(unassign_specialist))
+        .route("/api/sessions/{id}/sources", routing::post(add_source))
+        .route("/api/sessions/{id}/sources/{source_id}", routing::delete(remove_source))
         .route("/api/sessions/{id}/sources/{source_id}/token", routing::put(set_source_token))
+        .route("/api/specialists", routing::get(specialists))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -47,6 +52,15 @@ pub struct CreateSession {
 #[derive(Deserialize, utoipa::ToSchema)]
 pub struct PatchSession {
     pub status: Option<SessionStatus>,
+    /// 1–200 characters.
+    pub title: Option<String>,
+    /// 1–64 of `a-z`, `0-9` and single dashes; must not be another session's. Changing it
+    /// changes the public links (`/s/{slug}`, the overlay URL).
+    pub slug: Option<String>,
+    /// The line shown under every answer and on the overlay.
+    pub disclaimer: Option<String>,
+    /// The complete list of the session's specialists (replaces the current one).
+    pub specialists: Option<Vec<UserId>>,
     /// When the broadcast is scheduled to start (unix milliseconds), shown on the public page
     /// while the session is upcoming. `null` clears it; absent leaves it.
     #[serde(default, deserialize_with = "present")]
@@ -102,18 +116,24 @@ fn recording_url_shape(s: &str) -> bool {
 fn recording_url(raw: Option<String>) -> ApiResult<Option<String>> {
     let Some(raw) = raw.filter(|r| !r.is_empty()) else { return Ok(None) };
     if raw.chars().count() > RECORDING_URL_MAX {
-        return Err(ApiError::Unprocessable(format!(
-            "`recording_url` is longer than {RECORDING_URL_MAX} characters"
-        )));
+        return Err(ApiError::field(
+            "recording_url",
+            format!("the recording link is longer than {RECORDING_URL_MAX} characters"),
+        ));
     }
     let shaped = recording_url_shape(&raw);
     match url::Url::parse(&raw.replace("{t}", "0")) {
         Ok(u) if shaped && matches!(u.scheme(), "http" | "https") && u.host().is_some() => Ok(Some(raw)),
-        _ => Err(ApiError::Unprocessable(
-            "`recording_url` must be an http or https URL like https://video.example.org/watch?v=abc&t={t}"
-                .into(),
+        _ => Err(ApiError::field(
+            "recording_url",
+            "the recording link must be an http or https URL like https://video.example.org/watch?v=abc&t={t}",
         )),
     }
+}
+
+/// A slug as a form field: its format error names the field.
+fn slug_field(raw: &str) -> ApiResult<Slug> {
+    Slug::parse(raw).map_err(|e| ApiError::field("slug", e.to_string()))
 }
 
 /// A session as staff see it: with its overlay link (which carries the overlay key).
@@ -201,17 +221,28 @@ pub async fn create(
 ) -> ApiResult<(StatusCode, ApiJson<SessionView>)> {
     // Checked as sent, like the schema's pattern: empty means "derive one from the title".
     let slug = match req.slug.as_deref().filter(|s| !s.is_empty()) {
-        Some(s) => Some(Slug::parse(s).map_err(|e| ApiError::Unprocessable(e.to_string()))?),
+        Some(s) => Some(slug_field(s)?),
         None => None,
     };
+    let title = TextLimit::TITLE.required(&req.title).map_err(|e| ApiError::field("title", e.to_string()))?;
+    let disclaimer = TextLimit::DISCLAIMER
+        .optional(req.disclaimer.as_deref())
+        .map_err(|e| ApiError::field("disclaimer", e.to_string()))?;
     let new = NewSession {
-        title: req.title,
+        title,
         slug,
-        disclaimer: req.disclaimer,
+        disclaimer,
         sources: req.sources.into_iter().map(|s| (s.spec, s.access_token)).collect(),
         specialists: req.specialists,
     };
-    let mut session = state.db("session.create", state.store.create_session(new, &staff.actor())).await?;
+    let mut session = state
+        .db("session.create", state.store.create_session(new, &staff.actor()))
+        .await
+        .map_err(|e| match e {
+            // The only conflict creating a session can meet is a taken slug.
+            StoreError::Conflict(m) => ApiError::field_conflict("slug", m),
+            other => other.into(),
+        })?;
     tracing::info!(session_id = %session.id, slug = %session.slug, "session created");
     if resolve_video_ids(&state, &session).await {
         session = state.db("session.get", state.store.session(session.id)).await?;
@@ -252,8 +283,9 @@ pub async fn get(
     Ok(ApiJson(view(&state, session)))
 }
 
-/// Change a session's status (`scheduled` → `live` → `ended`), its scheduled start or its
-/// recording link.
+/// Change a session's status (`scheduled` → `live` → `ended`), title, slug, disclaimer,
+/// specialists, scheduled start or recording link. Every field is optional; absent ones stay.
+/// A wrong field is a 422 (a taken slug a 409) whose body names it in `field`, and changes nothing.
 #[utoipa::path(patch, path = "/api/sessions/{id}", request_body = PatchSession, tag = "sessions",
     params(("id" = i64, Path)), responses((status = 200, body = SessionView), (status = 409, body = crate::error::ErrorBody)))]
 pub async fn patch(
@@ -262,17 +294,50 @@ pub async fn patch(
     ApiPath(id): ApiPath<SessionId>,
     ApiJson(req): ApiJson<PatchSession>,
 ) -> ApiResult<ApiJson<SessionView>> {
+    // Everything is checked before anything is written: a bad field changes nothing.
     if let Some(Some(t)) = req.starts_at {
         if t < 0 {
-            return Err(ApiError::Unprocessable("`starts_at` must be unix milliseconds".into()));
+            return Err(ApiError::field("starts_at", "the scheduled start must be unix milliseconds"));
         }
     }
     let details = curbside_store::SessionDetails {
+        title: req
+            .title
+            .as_deref()
+            .map(|t| TextLimit::TITLE.required(t).map_err(|e| ApiError::field("title", e.to_string())))
+            .transpose()?,
+        slug: req.slug.as_deref().map(|s| slug_field(s.trim())).transpose()?,
+        disclaimer: req
+            .disclaimer
+            .as_deref()
+            .map(|d| {
+                TextLimit::DISCLAIMER.required(d).map_err(|e| ApiError::field("disclaimer", e.to_string()))
+            })
+            .transpose()?,
         starts_at: req.starts_at,
         recording_url: req.recording_url.map(recording_url).transpose()?,
     };
+    if let Some(wanted) = &req.specialists {
+        let active = state.db("user.list", state.store.list_users()).await?;
+        if let Some(missing) = wanted.iter().find(|u| !active.iter().any(|a| a.id == **u)) {
+            return Err(ApiError::field(
+                "specialists",
+                format!("user {missing} is not an active staff account"),
+            ));
+        }
+    }
+    state.db("session.get", state.store.session(id)).await?;
     if details != curbside_store::SessionDetails::default() {
-        state.db("session.details", state.store.set_session_details(id, details, &staff.actor())).await?;
+        state
+            .db("session.details", state.store.set_session_details(id, details, &staff.actor()))
+            .await
+            .map_err(|e| match e {
+                StoreError::Conflict(m) => ApiError::field_conflict("slug", m),
+                other => other.into(),
+            })?;
+    }
+    if let Some(wanted) = &req.specialists {
+        state.db("session.specialists", state.store.set_specialists(id, wanted, &staff.actor())).await?;
     }
     let session = match req.status {
         Some(status) => {
@@ -371,4 +436,99 @@ pub async fn set_source_token(
         .await?;
     tracing::info!(session_id = %id, source_id = %source, "source token replaced");
     Ok(ApiJson(view(&state, session)))
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct SourceAdded {
+    /// The new source's id.
+    pub source_id: SourceId,
+    pub session: SessionView,
+}
+
+/// Add a platform source to a session. Its access token is sealed like every stored token and
+/// never returned; audited without it. A Facebook live video's video id is looked up at once.
+#[utoipa::path(post, path = "/api/sessions/{id}/sources", request_body = SourceInput, tag = "sessions",
+    params(("id" = i64, Path)), responses((status = 201, body = SourceAdded), (status = 422, body = crate::error::ErrorBody),
+              (status = 409, body = crate::error::ErrorBody)))]
+pub async fn add_source(
+    State(state): State<AppState>,
+    staff: Can<can::RunSessions>,
+    ApiPath(id): ApiPath<SessionId>,
+    ApiJson(req): ApiJson<SourceInput>,
+) -> ApiResult<(StatusCode, ApiJson<SourceAdded>)> {
+    if req.access_token.trim().is_empty() {
+        return Err(ApiError::field("access_token", "paste the Page or Instagram access token"));
+    }
+    if let Err(m) = req.spec.validate() {
+        return Err(ApiError::field(source_field(&req.spec, &m), m));
+    }
+    let (source_id, mut session) = state
+        .db("source.add", state.store.add_source(id, &req.spec, &req.access_token, &staff.actor()))
+        .await
+        .map_err(|e| match e {
+            StoreError::Conflict(m) => ApiError::field_conflict(source_field(&req.spec, ""), m),
+            other => other.into(),
+        })?;
+    tracing::info!(session_id = %id, source_id = %source_id, platform = %req.spec.platform(), "source added");
+    if resolve_video_ids(&state, &session).await {
+        session = state.db("session.get", state.store.session(id)).await?;
+    }
+    Ok((StatusCode::CREATED, ApiJson(SourceAdded { source_id, session: view(&state, session) })))
+}
+
+/// The form field a source error is about: the id it names, else the platform's object id.
+fn source_field(spec: &SourceSpec, message: &str) -> &'static str {
+    for f in ["page_id", "live_video_id", "video_id", "ig_user_id", "media_id"] {
+        if message.contains(f) {
+            return f;
+        }
+    }
+    match spec {
+        SourceSpec::Facebook { .. } => "live_video_id",
+        SourceSpec::Instagram { .. } => "media_id",
+    }
+}
+
+/// Remove a source from a session: its comments stop arriving; stored questions stay. Audited.
+#[utoipa::path(delete, path = "/api/sessions/{id}/sources/{source_id}", tag = "sessions",
+    params(("id" = i64, Path), ("source_id" = i64, Path)), responses((status = 200, body = SessionView),
+              (status = 404, body = crate::error::ErrorBody)))]
+pub async fn remove_source(
+    State(state): State<AppState>,
+    staff: Can<can::RunSessions>,
+    ApiPath((id, source)): ApiPath<(SessionId, SourceId)>,
+) -> ApiResult<ApiJson<SessionView>> {
+    let session = state.db("source.remove", state.store.remove_source(id, source, &staff.actor())).await?;
+    tracing::info!(session_id = %id, source_id = %source, "source removed");
+    Ok(ApiJson(view(&state, session)))
+}
+
+/// A staff member who can be put on a session's specialists (no email, no role details).
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct SpecialistChoice {
+    pub id: UserId,
+    pub name: String,
+    pub credentials: String,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct SpecialistList {
+    pub specialists: Vec<SpecialistChoice>,
+}
+
+/// The active specialist accounts with their names and credentials (what the transcript shows
+/// anyway): for the session form (producers cannot list staff accounts) and the console's
+/// "Assign to a specialist".
+#[utoipa::path(get, path = "/api/specialists", tag = "sessions", responses((status = 200, body = SpecialistList)))]
+pub async fn specialists(
+    State(state): State<AppState>,
+    _staff: Can<can::ViewSessions>,
+) -> ApiResult<ApiJson<SpecialistList>> {
+    let users = state.db("user.list", state.store.list_users()).await?;
+    let specialists = users
+        .into_iter()
+        .filter(|u| u.role == Role::Specialist)
+        .map(|u| SpecialistChoice { id: u.id, name: u.name, credentials: u.credentials })
+        .collect();
+    Ok(ApiJson(SpecialistList { specialists }))
 }

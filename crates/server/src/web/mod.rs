@@ -1,10 +1,11 @@
 //! The staff screens' web layer: `web/` embedded in the binary (see `build.rs`), served under
 //! `/assets/{build hash}/…` with a year of caching and an ETag, and the HTML pages (sign-in,
-//! console, tablet, overlay), each screen with its own module and `router()`.
+//! console, tablet, overlay, admin), each screen with its own module and `router()`.
 //!
 //! Pages are static HTML that reference `{{assets}}`; the screen's JavaScript reads what it needs
 //! (session id, slug) from the URL and talks only to the staff API and `/ws`.
 
+pub mod admin;
 pub mod console;
 pub mod overlay;
 pub mod tablet;
@@ -44,6 +45,7 @@ pub fn router() -> Router<AppState> {
         .route("/login", get(login_page))
         .route("/assets/{hash}/{*path}", get(asset))
         .merge(console::router())
+        .merge(admin::router())
         .merge(tablet::router())
         .merge(overlay::router())
 }
@@ -148,6 +150,7 @@ mod tests {
             "console/index.html",
             "tablet/index.html",
             "overlay/index.html",
+            "admin/index.html",
         ] {
             assert!(file(p).is_some(), "{p} is not embedded");
         }
