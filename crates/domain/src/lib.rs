@@ -18,8 +18,8 @@ pub mod text;
 pub use audit::AuditEntry;
 pub use comment::NewComment;
 pub use event::{
-    EventAudience, EventBody, PublicAnswer, PublicAnsweredBy, PublicBody, PublicEntry, PublicSession,
-    QuestionChange, SessionChange, StoredEvent,
+    EventAudience, EventBody, MythAddressed, PublicAnswer, PublicAnsweredBy, PublicBody, PublicEntry,
+    PublicSession, QuestionChange, SessionChange, StoredEvent,
 };
 pub use ids::{CommentId, Offset, QuestionId, SessionId, SourceId, UserId};
 pub use note::BackstageNote;
@@ -30,8 +30,9 @@ pub use question::{
     TransitionError,
 };
 pub use retention::{Redaction, ERASED_TEXT, PURGED_TEXT};
-pub use screening::{Finding, Screening, Span, SpanKind};
+pub use screening::{Finding, MythSource, Screening, Span, SpanKind};
 pub use session::{
+    AutoHandling,
     Platform, Session, SessionStatus, SessionStatusError, Slug, SlugError, SourceHealth, SourceSpec,
     SourceState, SourceView,
 };

@@ -27,6 +27,7 @@ pub use db::{Backend, Store, StoreOptions, DEFAULT_REPLY_CAP};
 pub use followups::CannedReply;
 pub use outbox::OutboxOutcome;
 pub use retention::RetentionReport;
+pub use screening::SCREENING_ACTOR;
 pub use secrets::{SecretKey, SecretKeyError};
 pub use sessions::{NewSession, SessionStats};
 pub use sources::{SourceChange, SourceRecord};
