@@ -167,17 +167,22 @@ impl DuplicateIndex {
             return Some(DuplicateHit { of: *id, exact: true, score: 1.0 });
         }
         // How many words each earlier question shares with the probe, from the postings.
-        let mut shared: HashMap<u32, u32> = HashMap::new();
+        // A count per earlier question (zeroed memory is cheaper than hashing each posting).
+        let mut shared = vec![0u32; self.entries.len()];
+        let mut touched: Vec<u32> = Vec::new();
         for t in &probe.tokens {
-            for at in self.postings.get(t).map(Vec::as_slice).unwrap_or_default() {
-                *shared.entry(*at).or_default() += 1;
+            for &at in self.postings.get(t).map(Vec::as_slice).unwrap_or_default() {
+                if shared[at as usize] == 0 {
+                    touched.push(at);
+                }
+                shared[at as usize] += 1;
             }
         }
-        let mut candidates: Vec<(u32, u32)> = shared.into_iter().collect();
         // Oldest first, as a full scan would visit them: ties keep the oldest question.
-        candidates.sort_unstable();
+        touched.sort_unstable();
         let mut best: Option<DuplicateHit> = None;
-        for (at, common) in candidates {
+        for at in touched {
+            let common = shared[at as usize];
             let e = &self.entries[at as usize];
             let union = (probe.tokens.len() + e.tokens.len()) as f64 - f64::from(common);
             if f64::from(common) / union < MIN_JACCARD {
