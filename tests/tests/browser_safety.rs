@@ -59,14 +59,17 @@ async fn an_emergency_alerts_the_console_and_the_moderator_sends_the_crisis_repl
     let mut app = TestApp::spawn_against(TestDb::fresh(Backend::Sqlite).await, &graph).await;
     let sid = app.create_simulated_session(&ids).await;
     let admin = app.admin().await;
-    let (s, _) =
-        app.call("PATCH", &format!("/api/sessions/{sid}"), Some(&admin), Some(json!({"status": "live"}))).await;
+    let (s, _) = app
+        .call("PATCH", &format!("/api/sessions/{sid}"), Some(&admin), Some(json!({"status": "live"})))
+        .await;
     assert_eq!(s, 200);
     let email = moderator(&mut app).await;
     let chrome = Chrome::start().await;
     let console = chrome.window(1440, 900).await;
     console.sign_in(&app.base, &email, STAFF_PASSWORD, &format!("/console/{sid}")).await;
-    console.wait_until("document.getElementById('conn').dataset.state === 'live'", "connect the console").await;
+    console
+        .wait_until("document.getElementById('conn').dataset.state === 'live'", "connect the console")
+        .await;
 
     // An ordinary question first, then the emergency: it jumps above it with an alert.
     fb_viewer_comment(&graph, &ids, 801, "Is decaf coffee fine after a heart attack?");

@@ -270,6 +270,11 @@ function renderDetail(q) {
     children.push(el("p.muted", {}, `${STATE_TEXT_Q[q.state] || q.state} by ${q.last_actor}` +
       (q.reject_reason ? ` — “${q.reject_reason}”` : "")));
   }
+  if (q.last_actor === "screening" && (q.state === "rejected" || q.state === "merged")) {
+    // The session's automatic handling decided this; any moderator may take it back.
+    children.push(el("p", {}, el("button", { type: "button", onclick: () => restore(q) },
+      q.state === "rejected" ? "Restore to the queue (undo the automatic rejection)" : "Restore to the queue (undo the automatic merge)")));
+  }
   if (sc.findings && sc.findings.length) {
     children.push(el("ul.findings", {}, ...sc.findings.map((f) =>
       el("li", { dataset: { flag: f.flag } }, `${FLAG_TEXT[f.flag] || f.flag} — flagged: ${f.reason}`))));
@@ -508,6 +513,18 @@ async function undo() {
     select(q.id, true);
     toast("Undone: the question is back in the queue.");
     announce("Undone");
+  } catch (e) {
+    toast(e.message, { error: true });
+  }
+}
+
+async function restore(q) {
+  try {
+    const u = await api("POST", `/api/questions/${q.id}/undo`);
+    upsert(u);
+    refreshAfterChange();
+    toast("Restored: the question is back in the queue.");
+    announce("Restored");
   } catch (e) {
     toast(e.message, { error: true });
   }

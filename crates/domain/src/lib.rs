@@ -32,9 +32,8 @@ pub use question::{
 pub use retention::{Redaction, ERASED_TEXT, PURGED_TEXT};
 pub use screening::{Finding, MythSource, Screening, Span, SpanKind};
 pub use session::{
-    AutoHandling,
-    Platform, Session, SessionStatus, SessionStatusError, Slug, SlugError, SourceHealth, SourceSpec,
-    SourceState, SourceView,
+    AutoHandling, Platform, Session, SessionStatus, SessionStatusError, Slug, SlugError, SourceHealth,
+    SourceSpec, SourceState, SourceView,
 };
 pub use staff::{can, Access, Needs, Permission, Role, RoleParseError, StaffUser};
 pub use text::{TextError, TextLimit};

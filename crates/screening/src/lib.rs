@@ -100,8 +100,14 @@ impl Screener {
             };
             findings.push(Finding::new(Flag::DuplicateCandidate, reason));
         }
-        let screening =
-            Screening { spans, findings, suggested_text, myth_topic, myth_source, duplicate_of: dup.map(|d| d.of) };
+        let screening = Screening {
+            spans,
+            findings,
+            suggested_text,
+            myth_topic,
+            myth_source,
+            duplicate_of: dup.map(|d| d.of),
+        };
         let redacted = screening.redact(text);
         Screened { screening, redacted, exact_duplicate: dup.is_some_and(|d| d.exact), lang }
     }

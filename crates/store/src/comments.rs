@@ -2,8 +2,8 @@
 //! id however often and however batched they arrive (webhook retries, polling overlap).
 
 use crate::db::{append_events, NewEvent};
-use crate::questions::question_event;
 use crate::questions::load_question;
+use crate::questions::question_event;
 use crate::screening::{with_screening_flags, AutoOutcome, SessionContext};
 use crate::{now_millis, Result, Store};
 use curbside_domain::{

@@ -163,7 +163,10 @@ impl Store {
             question.reject_reason = Some(reason);
             return Ok(AutoOutcome::Rejected);
         }
-        let Some(into) = screened.screening.duplicate_of.filter(|_| auto.merge_exact_duplicates && screened.exact_duplicate)
+        let Some(into) = screened
+            .screening
+            .duplicate_of
+            .filter(|_| auto.merge_exact_duplicates && screened.exact_duplicate)
         else {
             return Ok(AutoOutcome::Kept);
         };
@@ -207,7 +210,12 @@ impl Store {
 
     /// Sets what screening decides by itself in a session. Audited with before and after, and
     /// evented to staff; a setting equal to the current one changes nothing.
-    pub async fn set_auto_handling(&self, id: SessionId, auto: AutoHandling, actor: &Actor) -> Result<Session> {
+    pub async fn set_auto_handling(
+        &self,
+        id: SessionId,
+        auto: AutoHandling,
+        actor: &Actor,
+    ) -> Result<Session> {
         let now = now_millis();
         let mut tx = self.begin_write().await?;
         let before = load_session(&mut tx, id).await?;
@@ -232,7 +240,8 @@ impl Store {
         )
         .await?;
         let events =
-            append_events(&mut tx, id, now, vec![staff_session_event(SessionChange::AutoHandling, &after)]).await?;
+            append_events(&mut tx, id, now, vec![staff_session_event(SessionChange::AutoHandling, &after)])
+                .await?;
         after.last_offset = events.last().map(|e| e.offset).unwrap_or(after.last_offset);
         self.commit(tx, events).await?;
         Ok(after)

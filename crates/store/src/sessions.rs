@@ -4,8 +4,8 @@
 use crate::db::{append_events, NewEvent};
 use crate::{now_millis, Actor, Result, Store, StoreError};
 use curbside_domain::{
-    AutoHandling, EventBody, Offset, PublicBody, PublicSession, Session, SessionChange, SessionId, SessionStatus, Slug,
-    SourceHealth, SourceId, SourceSpec, SourceState, SourceView, UserId,
+    AutoHandling, EventBody, Offset, PublicBody, PublicSession, Session, SessionChange, SessionId,
+    SessionStatus, Slug, SourceHealth, SourceId, SourceSpec, SourceState, SourceView, UserId,
 };
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
