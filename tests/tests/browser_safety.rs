@@ -4,11 +4,12 @@
 //! records the outcome; approving wording that still holds a phone number opens the guard's
 //! dialog, and an override with a reason approves it (audited).
 
-use curbside_simulator::{FakeGraph, GraphConfig, NewComment, SimIds};
+use curbside_simulator::{FakeGraph, GraphConfig};
 use curbside_tests::browser::Chrome;
-use curbside_tests::{Backend, Role, TestApp, TestDb, ADMIN_EMAIL, STAFF_PASSWORD};
+use curbside_tests::{
+    fb_reply_to, fb_viewer_comment, Backend, Role, TestApp, TestDb, ADMIN_EMAIL, STAFF_PASSWORD,
+};
 use serde_json::{json, Value};
-use std::time::Duration;
 
 const EMERGENCY: &str = "my husband has crushing chest pain right now what do we do";
 
@@ -24,24 +25,6 @@ async fn moderator(app: &mut TestApp) -> String {
     assert_eq!(s, 201, "{user}");
     assert_ne!(email, ADMIN_EMAIL);
     email.to_owned()
-}
-
-/// Posts a Facebook comment on the simulated live video (Curbside polls it); returns its id.
-fn fb_viewer_comment(graph: &FakeGraph, ids: &SimIds, n: u32, text: &str) -> String {
-    let mut c = NewComment::new(ids.live_video_id.clone(), n.to_string(), format!("Viewer {n}"), text);
-    c.id = Some(format!("{}_{n}", ids.video_id));
-    graph.add_comment(c).expect("add comment")
-}
-
-/// Waits (up to 15 s) for the Page's reply under `comment_id`; returns its message.
-async fn fb_reply_to(graph: &FakeGraph, comment_id: &str) -> String {
-    for _ in 0..150 {
-        if let Some(r) = graph.fb_replies().into_iter().find(|r| r.comment_id == comment_id) {
-            return r.message;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("no Facebook reply under {comment_id}");
 }
 
 async fn audit_actions(app: &mut TestApp, sid: i64) -> Vec<String> {

@@ -4,8 +4,8 @@
 //! moderator overrides with an audited reason. What a hurried approval publishes — the public
 //! stream, the answer's transcript entry and the Facebook reply — carries no phone or name.
 
-use curbside_simulator::{FakeGraph, GraphConfig, NewComment};
-use curbside_tests::{on_both_backends, Backend, Role, TestApp, TestDb};
+use curbside_simulator::{FakeGraph, GraphConfig};
+use curbside_tests::{fb_reply_to, fb_viewer_comment, on_both_backends, Backend, Role, TestApp, TestDb};
 use futures_util::StreamExt;
 use serde_json::{json, Value};
 use std::time::Duration;
@@ -213,24 +213,6 @@ async fn live_session(backend: Backend) -> (FakeGraph, curbside_simulator::SimId
         .await;
     assert_eq!(status, 200);
     (graph, ids, app, sid)
-}
-
-/// Posts a Facebook comment on the simulated live video; returns its platform id.
-fn fb_viewer_comment(graph: &FakeGraph, ids: &curbside_simulator::SimIds, n: u32, text: &str) -> String {
-    let mut c = NewComment::new(ids.live_video_id.clone(), n.to_string(), format!("Viewer {n}"), text);
-    c.id = Some(format!("{}_{n}", ids.video_id));
-    graph.add_comment(c).expect("add comment")
-}
-
-/// Waits (up to 15 s) for the Page's reply under `comment_id`; returns its message.
-async fn fb_reply_to(graph: &FakeGraph, comment_id: &str) -> String {
-    for _ in 0..150 {
-        if let Some(r) = graph.fb_replies().into_iter().find(|r| r.comment_id == comment_id) {
-            return r.message;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("no Facebook reply under {comment_id}");
 }
 
 /// The session's audit entries, oldest first.
