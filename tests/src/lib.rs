@@ -431,6 +431,34 @@ pub async fn call_at(
     (status, value)
 }
 
+/// Posts a Facebook comment on the simulator's live video (Curbside polls it); returns its id.
+pub fn fb_viewer_comment(
+    graph: &curbside_simulator::FakeGraph,
+    ids: &curbside_simulator::SimIds,
+    n: u32,
+    text: &str,
+) -> String {
+    let mut c = curbside_simulator::NewComment::new(
+        ids.live_video_id.clone(),
+        n.to_string(),
+        format!("Viewer {n}"),
+        text,
+    );
+    c.id = Some(format!("{}_{n}", ids.video_id));
+    graph.add_comment(c).expect("add comment")
+}
+
+/// Waits (up to 15 s) for the Page's reply under `comment_id` on the simulator; returns its message.
+pub async fn fb_reply_to(graph: &curbside_simulator::FakeGraph, comment_id: &str) -> String {
+    for _ in 0..150 {
+        if let Some(r) = graph.fb_replies().into_iter().find(|r| r.comment_id == comment_id) {
+            return r.message;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("no Facebook reply under {comment_id}");
+}
+
 /// Ingests `n` comments into a session through the store (as a connector would); returns their ids.
 pub async fn ingest(store: &curbside_store::Store, session: i64, prefix: &str, n: usize) -> Vec<String> {
     let batch: Vec<_> = (0..n)

@@ -44,6 +44,7 @@ const ROUTES: &[(&str, &str, Option<Permission>)] = &[
     ("POST", "/api/questions/{id}/redirect-reply", Some(Permission::Moderate)),
     ("POST", "/api/questions/{id}/outcome", Some(Permission::Moderate)),
     ("GET", "/api/sessions/{id}/follow-ups", Some(Permission::ViewSessions)),
+    ("PUT", "/api/sessions/{id}/auto-handling", Some(Permission::RunSessions)),
     ("POST", "/api/sessions/{id}/overlay-key", Some(Permission::RunSessions)),
     ("GET", "/api/sessions/{id}/on-air", Some(Permission::ViewSessions)),
     ("GET", "/api/sessions/{id}/notes", Some(Permission::ViewSessions)),

@@ -4,8 +4,8 @@
 //! moderator overrides with an audited reason. What a hurried approval publishes — the public
 //! stream, the answer's transcript entry and the Facebook reply — carries no phone or name.
 
-use curbside_simulator::{FakeGraph, GraphConfig, NewComment};
-use curbside_tests::{on_both_backends, Backend, Role, TestApp, TestDb};
+use curbside_simulator::{FakeGraph, GraphConfig};
+use curbside_tests::{fb_reply_to, fb_viewer_comment, on_both_backends, Backend, Role, TestApp, TestDb};
 use futures_util::StreamExt;
 use serde_json::{json, Value};
 use std::time::Duration;
@@ -215,24 +215,6 @@ async fn live_session(backend: Backend) -> (FakeGraph, curbside_simulator::SimId
     (graph, ids, app, sid)
 }
 
-/// Posts a Facebook comment on the simulated live video; returns its platform id.
-fn fb_viewer_comment(graph: &FakeGraph, ids: &curbside_simulator::SimIds, n: u32, text: &str) -> String {
-    let mut c = NewComment::new(ids.live_video_id.clone(), n.to_string(), format!("Viewer {n}"), text);
-    c.id = Some(format!("{}_{n}", ids.video_id));
-    graph.add_comment(c).expect("add comment")
-}
-
-/// Waits (up to 15 s) for the Page's reply under `comment_id`; returns its message.
-async fn fb_reply_to(graph: &FakeGraph, comment_id: &str) -> String {
-    for _ in 0..150 {
-        if let Some(r) = graph.fb_replies().into_iter().find(|r| r.comment_id == comment_id) {
-            return r.message;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("no Facebook reply under {comment_id}");
-}
-
 /// The session's audit entries, oldest first.
 async fn audit_entries(app: &mut TestApp, sid: i64) -> Vec<Value> {
     let admin = app.admin().await;
@@ -434,6 +416,153 @@ fn detectors_catch_the_scripted_sessions_labelled_private_details_and_emergencie
 /// The held-out floor for private details in the demo's script (measured: see docs/safety.md).
 const SCRIPT_PHI_RECALL_FLOOR: f64 = 0.95;
 
+async fn set_auto_handling(app: &mut TestApp, sid: i64, body: Value) {
+    let producer = app.staff(Role::Producer).await;
+    let (status, set) = app
+        .call("PUT", &format!("/api/sessions/{sid}/auto-handling"), Some(&producer), Some(body.clone()))
+        .await;
+    assert_eq!(status, 200, "{set}");
+    let (_, session) = app.call("GET", &format!("/api/sessions/{sid}"), Some(&producer), None).await;
+    assert_eq!(session["auto_handling"], set, "the session shows its setting");
+}
+
+async fn spam_is_rejected_at_ingest_only_when_the_session_allows_it_and_a_moderator_can_undo(
+    backend: Backend,
+) {
+    let mut app = TestApp::spawn(backend).await;
+    let sid = app.create_session("Spam").await["id"].as_i64().expect("id");
+    const SPAM: &str = "earn $500 a day from home, check my profile www.easy-cash.biz";
+    assert_eq!(app.webhook(&fb_comment("add", "11", "711", SPAM)).await.0, 200);
+    let q = only_question(&mut app, sid).await;
+    assert_eq!(
+        (q["state"].as_str(), q["flags"].as_array().map(|f| f.contains(&json!("spam")))),
+        (Some("new"), Some(true)),
+        "off by default: flagged, left for a moderator"
+    );
+    set_auto_handling(&mut app, sid, json!({"reject_spam": true})).await;
+    assert_eq!(
+        app.webhook(&fb_comment(
+            "add",
+            "12",
+            "712",
+            "earn $500 a day from home check my profile www.scam.biz"
+        ))
+        .await
+        .0,
+        200
+    );
+    let qs = app.questions(sid).await;
+    let rejected = qs
+        .iter()
+        .find(|q| q["original_text"].as_str().is_some_and(|t| t.contains("scam.biz")))
+        .expect("the second");
+    assert_eq!(rejected["state"], "rejected", "{rejected}");
+    assert_eq!(rejected["last_actor"], "screening");
+    assert!(
+        rejected["reject_reason"].as_str().is_some_and(|r| r.contains("rejected automatically")),
+        "{rejected}"
+    );
+    let entries = audit_entries(&mut app, sid).await;
+    let auto = entries.iter().find(|e| e["action"] == "question.reject").expect("the rejection is audited");
+    assert_eq!(auto["actor_name"], "screening", "{auto}");
+    assert!(entries.iter().any(|e| e["action"] == "session.auto_handling"), "the setting is audited");
+    // Any moderator may take screening's decision back, however late.
+    let moderator = app.staff(Role::Moderator).await;
+    let id = rejected["id"].as_i64().expect("id");
+    let (status, undone) =
+        app.call("POST", &format!("/api/questions/{id}/undo"), Some(&moderator), None).await;
+    assert_eq!(status, 200, "{undone}");
+    assert_eq!(undone["state"], "new");
+    app.finish().await;
+}
+
+async fn exact_duplicates_merge_into_the_first_question_when_the_session_allows_it(backend: Backend) {
+    let mut app = TestApp::spawn(backend).await;
+    let sid = app.create_session("Duplicates").await["id"].as_i64().expect("id");
+    set_auto_handling(&mut app, sid, json!({"merge_exact_duplicates": true})).await;
+    assert_eq!(app.webhook(&fb_comment("add", "21", "721", "Is coffee bad for your heart?")).await.0, 200);
+    assert_eq!(app.webhook(&fb_comment("add", "22", "722", "is COFFEE bad for your heart??")).await.0, 200);
+    assert_eq!(app.webhook(&fb_comment("add", "23", "723", "is coffee bad for the heart")).await.0, 200);
+    let qs = app.questions(sid).await;
+    let state = |i: usize| qs[i]["state"].as_str().unwrap_or_default().to_owned();
+    assert_eq!(
+        (state(0), state(1), state(2)),
+        ("new".into(), "merged".into(), "new".into()),
+        "only the exact repeat merges; a rewording stays a candidate: {qs:?}"
+    );
+    assert_eq!(qs[0]["asked_by_count"], 2, "the first question counts both askers");
+    assert_eq!(qs[0]["sources"].as_array().map(Vec::len), Some(2), "and keeps both comments for the replies");
+    assert_eq!(qs[1]["merged_into"], qs[0]["id"]);
+    assert!(qs[2]["flags"].as_array().is_some_and(|f| f.contains(&json!("duplicate_candidate"))));
+    let entries = audit_entries(&mut app, sid).await;
+    assert!(
+        entries.iter().any(|e| e["action"] == "question.merge" && e["actor_name"] == "screening"),
+        "{entries:?}"
+    );
+    app.finish().await;
+}
+
+async fn an_answer_to_a_myth_is_marked_myth_addressed_on_the_transcript(backend: Backend) {
+    let mut app = TestApp::spawn(backend).await;
+    let session = app.create_session("Vaccines").await;
+    let (sid, slug) =
+        (session["id"].as_i64().expect("id"), session["slug"].as_str().expect("slug").to_owned());
+    const MYTH: &str = "my neighbour Karen says vaccines cause autism, is that true?";
+    assert_eq!(app.webhook(&fb_comment("add", "31", "731", MYTH)).await.0, 200);
+    assert_eq!(
+        app.webhook(&fb_comment("add", "32", "732", "What is a healthy resting heart rate?")).await.0,
+        200
+    );
+    let moderator = app.staff(Role::Moderator).await;
+    let specialist = app.assigned_specialist(sid).await;
+    for q in app.questions(sid).await {
+        let id = q["id"].as_i64().expect("id");
+        let (status, body) = app
+            .call(
+                "POST",
+                &format!("/api/questions/{id}/approve"),
+                Some(&moderator),
+                Some(json!({"public_text": format!("Question {id}")})),
+            )
+            .await;
+        assert_eq!(status, 200, "{body}");
+        let (status, body) = app
+            .call(
+                "POST",
+                &format!("/api/questions/{id}/answer"),
+                Some(&specialist),
+                Some(json!({"text": "A calm, general answer."})),
+            )
+            .await;
+        assert_eq!(status, 200, "{body}");
+    }
+    let json_text = app
+        .http
+        .get(app.url(&format!("/s/{slug}/transcript.json")))
+        .send()
+        .await
+        .expect("json")
+        .text()
+        .await
+        .expect("body");
+    let tr: Value = serde_json::from_str(&json_text).expect("transcript json");
+    assert_eq!(tr["entries"][0]["myth_addressed"]["topic"], "vaccines and autism", "{tr}");
+    assert!(tr["entries"][0]["myth_addressed"]["source"]["url"]
+        .as_str()
+        .is_some_and(|u| u.starts_with("https://")));
+    assert!(tr["entries"][1].get("myth_addressed").is_none(), "only the myth is marked: {tr}");
+    let page =
+        app.http.get(app.url(&format!("/s/{slug}"))).send().await.expect("page").text().await.expect("html");
+    assert!(page.contains("Common myth addressed") && page.contains("vaccines and autism"), "{page}");
+    for surface in [&json_text, &page] {
+        assert!(
+            !surface.contains("Karen") && !surface.contains("neighbour"),
+            "no raw text on the transcript"
+        );
+    }
+    app.finish().await;
+}
+
 on_both_backends!(
     an_emergency_gets_the_crisis_reply_and_stays_on_follow_up_until_an_outcome,
     a_webhook_comment_is_screened_and_its_default_wording_redacted,
@@ -441,4 +570,7 @@ on_both_backends!(
     an_edit_at_the_source_while_new_is_screened_again,
     emergencies_come_first_in_priority_order_and_the_default_stays_oldest_first,
     a_hurried_approval_publishes_no_phone_number_or_child_name_anywhere,
+    spam_is_rejected_at_ingest_only_when_the_session_allows_it_and_a_moderator_can_undo,
+    exact_duplicates_merge_into_the_first_question_when_the_session_allows_it,
+    an_answer_to_a_myth_is_marked_myth_addressed_on_the_transcript,
 );

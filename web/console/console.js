@@ -18,6 +18,8 @@ const questions = new Map(); // id → question
 const nodes = new Map();     // id → <li>
 const unseen = new Set();    // arrived while the moderator was reading
 const notes = new Map();     // backstage note id → note
+const followUp = new Set();  // emergencies without a recorded outcome (the follow-up list)
+const SOUND_KEY = "curbside.console.alertSound";
 let selectedId = null;
 let lastUndoable = null;     // { id, at, label }
 let loaded = false;
@@ -26,7 +28,10 @@ const filters = { state: "new", platform: "", flag: "", text: "" };
 
 // ---------- ordering and filtering ----------
 
-function isEmergency(q) { return q.state === "new" && q.flags.includes("emergency"); }
+/** An emergency stays pinned and alerted until someone records its outcome (the follow-up list). */
+function isEmergency(q) {
+  return q.flags.includes("emergency") && followUp.has(q.id);
+}
 function hiddenAtSource(q) { return q.flags.includes("removed") || q.flags.includes("hidden"); }
 
 /** Emergencies first, then oldest first: the order everyone shares. */
@@ -138,16 +143,46 @@ function updateCounters() {
   $("c-wait").textContent = median === null ? "—" : age(now - median).replace("just now", "< 1 min");
 }
 
+/** Why screening flagged a question as an emergency, in its own words. */
+function emergencyReason(q) {
+  const f = ((q.screening && q.screening.findings) || []).find((x) => x.flag === "emergency");
+  return f ? f.reason : "may describe an emergency";
+}
+
+/** The alert no moderator can miss: every open emergency, oldest first, with its next steps. */
 function updateEmergency() {
-  const urgent = [...questions.values()].filter(isEmergency);
+  const urgent = [...questions.values()].filter(isEmergency).sort((a, b) => a.created_at - b.created_at || a.id - b.id);
   const box = $("emergency");
   box.hidden = urgent.length === 0;
-  if (!urgent.length) return;
+  document.title = (urgent.length ? `⚠ ${urgent.length} emergency · ` : "") + document.title.replace(/^⚠ \d+ emergency · /, "");
+  if (!urgent.length) { box.replaceChildren(); return; }
+  const first = urgent[0];
   box.replaceChildren(
-    el("span", {}, urgent.length === 1
-      ? "A comment may describe an emergency. Follow your emergency protocol and reply with emergency guidance."
-      : `${urgent.length} comments may describe an emergency. Follow your emergency protocol.`),
-    el("button", { type: "button", onclick: () => select(urgent[0].id, true) }, "Show it"));
+    el("strong.e-title", {}, urgent.length === 1 ? "Possible emergency" : `${urgent.length} possible emergencies`),
+    el("span.e-text", {}, `“${first.public_text}” — ${emergencyReason(first)}. Follow your emergency protocol; ` +
+      "send the crisis reply and record what happened."),
+    el("span.e-actions", {},
+      el("button", { type: "button", onclick: () => select(first.id, true) }, "Show it"),
+      el("button.danger", { type: "button", onclick: () => { select(first.id, true); crisisReply(); } }, "Send crisis reply"),
+      el("button", { type: "button", onclick: () => { select(first.id, true); openOutcome(); } }, "Record outcome")));
+}
+
+/** A short two-tone chime for a new emergency, only when the moderator turned sound on. */
+function chime() {
+  if (localStorage.getItem(SOUND_KEY) !== "on") return;
+  try {
+    const ctx = new AudioContext();
+    for (const [i, f] of [880, 660].entries()) {
+      const o = ctx.createOscillator();
+      const g = ctx.createGain();
+      o.frequency.value = f;
+      g.gain.value = 0.15;
+      o.connect(g).connect(ctx.destination);
+      o.start(ctx.currentTime + i * 0.25);
+      o.stop(ctx.currentTime + i * 0.25 + 0.2);
+    }
+    setTimeout(() => ctx.close(), 1000);
+  } catch (_) { /* no audio device: the banner is the alert */ }
 }
 
 function updateMarker() {
@@ -222,13 +257,28 @@ function renderDetail(q) {
       actionButton("Merge", "m", () => openMerge(), open),
       actionButton("Hide at source", "h", () => hideAtSource(), q.sources.length > 0)),
   ];
+  const emergency = q.flags.includes("emergency");
+  const advice = q.flags.includes("personal_advice");
+  if (emergency || advice) {
+    children.push(el("div.actions.safety-actions", { role: "toolbar", "aria-label": "Safety actions" },
+      emergency ? actionButton("Send crisis reply", "c", () => crisisReply(), q.sources.length > 0, ".danger") : null,
+      advice ? actionButton("Redirect (personal advice)", "p", () => redirectReply(), q.sources.length > 0) : null,
+      emergency ? actionButton("Record outcome", "o", () => openOutcome(), followUp.has(q.id)) : null));
+    if (emergency && !followUp.has(q.id)) children.push(el("p.muted", {}, "Outcome recorded: this emergency is off the follow-up list."));
+  }
   if (open && sessionSpecialists.length) children.push(assignControl(q));
   if (q.last_actor && q.state !== "new") {
     children.push(el("p.muted", {}, `${STATE_TEXT_Q[q.state] || q.state} by ${q.last_actor}` +
       (q.reject_reason ? ` — “${q.reject_reason}”` : "")));
   }
+  if (q.last_actor === "screening" && (q.state === "rejected" || q.state === "merged")) {
+    // The session's automatic handling decided this; any moderator may take it back.
+    children.push(el("p", {}, el("button", { type: "button", onclick: () => restore(q) },
+      q.state === "rejected" ? "Restore to the queue (undo the automatic rejection)" : "Restore to the queue (undo the automatic merge)")));
+  }
   if (sc.findings && sc.findings.length) {
-    children.push(el("ul.findings", {}, ...sc.findings.map((f) => el("li", {}, `Flagged: ${f.reason}`))));
+    children.push(el("ul.findings", {}, ...sc.findings.map((f) =>
+      el("li", { dataset: { flag: f.flag } }, `${FLAG_TEXT[f.flag] || f.flag} — flagged: ${f.reason}`))));
   }
   if (sc.suggested_text && triage) {
     children.push(el("p", {}, el("strong", {}, "Suggested wording: "), sc.suggested_text));
@@ -333,6 +383,12 @@ function selectNextAfter(id) {
 function upsert(q, { arrived = false } = {}) {
   const had = questions.get(q.id);
   if (had && had.version > q.version) return false;
+  // A question that becomes an emergency (on arrival, or screened again after an edit at the
+  // source) joins the follow-up list until someone records an outcome.
+  if (q.flags.includes("emergency") && !(had && had.flags.includes("emergency"))) {
+    followUp.add(q.id);
+    if (loaded) chime();
+  }
   questions.set(q.id, q);
   let li = nodes.get(q.id);
   if (!li) {
@@ -354,8 +410,13 @@ function applyEvents(batch) {
   for (const ev of batch) {
     if (ev.type === "question") {
       const isNew = !questions.has(ev.question.id);
+      const wasPinned = !isNew && isEmergency(questions.get(ev.question.id));
+      if (ev.change === "outcome_recorded") followUp.delete(ev.question.id);
       upsert(ev.question, { arrived: isNew });
       if (isNew) arrivals += 1;
+      if (isNew && ev.question.flags.includes("emergency")) announce(`Possible emergency: ${emergencyReason(ev.question)}`);
+      const li = nodes.get(ev.question.id);
+      if (li && wasPinned !== isEmergency(ev.question)) { fillItem(li, ev.question); place(li, ev.question); }
     } else if (ev.type === "session") {
       showSession(ev.session);
     } else if (ev.type === "note") {
@@ -368,10 +429,13 @@ function applyEvents(batch) {
 }
 
 async function load() {
-  const [page, noteList] = await Promise.all([
+  const [page, noteList, open] = await Promise.all([
     api("GET", `/api/sessions/${sessionId}/questions`),
     api("GET", `/api/sessions/${sessionId}/notes`),
+    api("GET", `/api/sessions/${sessionId}/follow-ups`),
   ]);
+  followUp.clear();
+  for (const q of open.questions) followUp.add(q.id);
   notes.clear();
   for (const n of noteList.notes) notes.set(n.id, n);
   questions.clear(); nodes.clear();
@@ -427,6 +491,10 @@ async function act(q, verb, body, done) {
     selectNextAfter(q.id);
     return updated;
   } catch (e) {
+    if (verb === "approve" && e.status === 409 && /^cannot approve/.test(e.message)) {
+      openOverride(q, body.public_text, e.message);
+      return null;
+    }
     toast(e.message, { error: true, ms: 7000 });
     announce(e.message);
     if (e.status === 409) {
@@ -456,6 +524,18 @@ async function undo() {
     select(q.id, true);
     toast("Undone: the question is back in the queue.");
     announce("Undone");
+  } catch (e) {
+    toast(e.message, { error: true });
+  }
+}
+
+async function restore(q) {
+  try {
+    const u = await api("POST", `/api/questions/${q.id}/undo`);
+    upsert(u);
+    refreshAfterChange();
+    toast("Restored: the question is back in the queue.");
+    announce("Restored");
   } catch (e) {
     toast(e.message, { error: true });
   }
@@ -542,6 +622,54 @@ async function hideAtSource() {
   }
 }
 
+/** The approval guard said no: explain it, and offer an override with a reason (audited). */
+function openOverride(q, wording, message) {
+  const d = $("d-override");
+  d.dataset.id = q.id;
+  d.dataset.wording = wording || "";
+  $("override-message").textContent = message;
+  $("override-wording").textContent = wording || q.public_text;
+  $("override-reason").value = "";
+  $("override-error").hidden = true;
+  d.showModal();
+  $("override-reason").focus();
+}
+
+async function cannedReply(kind, label) {
+  const q = current();
+  if (!q || !q.sources.length) return;
+  try {
+    const r = await api("POST", `/api/questions/${q.id}/${kind}`);
+    const n = r.queued.length;
+    toast(`${label} queued to ${n === 1 ? "the comment" : n + " comments"} on the platform.`);
+    announce(`${label} queued`);
+  } catch (e) {
+    toast(e.message, { error: true, ms: 7000 });
+    announce(e.message);
+  }
+}
+
+function crisisReply() {
+  const q = current();
+  if (q && q.flags.includes("emergency")) cannedReply("crisis-reply", "Crisis reply");
+}
+
+function redirectReply() {
+  const q = current();
+  if (q && q.flags.includes("personal_advice")) cannedReply("redirect-reply", "Redirect reply");
+}
+
+function openOutcome() {
+  const q = current();
+  if (!q || !q.flags.includes("emergency") || !followUp.has(q.id)) return;
+  $("outcome-text").value = drafts.get("outcome." + q.id);
+  $("outcome-preset").value = "";
+  $("outcome-error").hidden = true;
+  $("d-outcome").dataset.id = q.id;
+  $("d-outcome").showModal();
+  $("outcome-preset").focus();
+}
+
 // ---------- wiring ----------
 
 function wireDialogs() {
@@ -571,6 +699,54 @@ function wireDialogs() {
     $("d-reject").close();
     act(q, "reject", reason ? { reason } : {}, (u) => offerUndo(u, "Rejected"));
   });
+  $("f-override").addEventListener("submit", (e) => {
+    e.preventDefault();
+    const d = $("d-override");
+    const reason = $("override-reason").value.trim();
+    if (!reason) {
+      $("override-error").textContent = "Say why this wording may air as it is; the reason is kept in the audit log.";
+      $("override-error").hidden = false;
+      return;
+    }
+    const q = questions.get(Number(d.dataset.id));
+    d.close();
+    const body = { override: { reason } };
+    if (d.dataset.wording) body.public_text = d.dataset.wording;
+    act(q, "approve", body, (u) => offerUndo(u, "Approved with an override"));
+  });
+  $("override-edit").addEventListener("click", () => { $("d-override").close(); openEdit(); });
+  $("outcome-text").addEventListener("input", (e) => drafts.set("outcome." + $("d-outcome").dataset.id, e.target.value));
+  $("outcome-preset").addEventListener("change", (e) => { if (e.target.value) $("outcome-text").value = e.target.value; });
+  $("f-outcome").addEventListener("submit", async (e) => {
+    e.preventDefault();
+    const id = Number($("d-outcome").dataset.id);
+    const outcome = $("outcome-text").value.trim();
+    if (!outcome) {
+      $("outcome-error").textContent = "Write what happened, or choose one above.";
+      $("outcome-error").hidden = false;
+      return;
+    }
+    try {
+      const q = await api("POST", `/api/questions/${id}/outcome`, { outcome });
+      $("d-outcome").close();
+      drafts.set("outcome." + id, "");
+      followUp.delete(id);
+      upsert(q);
+      const li = nodes.get(id);
+      if (li) { fillItem(li, questions.get(id)); place(li, questions.get(id)); }
+      refreshAfterChange();
+      toast("Outcome recorded: the emergency is off the follow-up list.");
+      announce("Outcome recorded");
+    } catch (err) {
+      $("outcome-error").textContent = err.message;
+      $("outcome-error").hidden = false;
+    }
+  });
+  $("alert-sound").checked = localStorage.getItem(SOUND_KEY) === "on";
+  $("alert-sound").addEventListener("change", (e) => {
+    localStorage.setItem(SOUND_KEY, e.target.checked ? "on" : "off");
+    if (e.target.checked) chime();
+  });
   $("d-merge").addEventListener("keydown", (e) => {
     const n = Number(e.key);
     if (n >= 1 && n <= 9) {
@@ -592,6 +768,7 @@ function wireKeys() {
     const actions = {
       j: () => move(1), ArrowDown: () => move(1), k: () => move(-1), ArrowUp: () => move(-1),
       a: approve, e: openEdit, r: openReject, m: openMerge, h: hideAtSource, u: undo,
+      c: crisisReply, p: redirectReply, o: openOutcome,
       n: jumpToNew, "/": () => $("search").focus(), "?": () => $("d-help").showModal(),
     };
     const run = actions[e.key];

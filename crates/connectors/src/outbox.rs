@@ -423,6 +423,7 @@ mod tests {
             starts_at: None,
             recording_url: None,
             last_offset: curbside_domain::Offset(0),
+            auto_handling: Default::default(),
             overlay_key: String::new(),
         }
     }

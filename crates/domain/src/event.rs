@@ -125,6 +125,8 @@ pub enum SessionChange {
     Details,
     /// A source was added or removed (staff only; never a token).
     Sources,
+    /// The session's automatic handling (spam, exact duplicates) changed (staff only).
+    AutoHandling,
 }
 
 impl SessionChange {
@@ -138,6 +140,7 @@ impl SessionChange {
             SessionChange::OverlayKey => "overlay_key",
             SessionChange::Details => "details",
             SessionChange::Sources => "sources",
+            SessionChange::AutoHandling => "auto_handling",
         }
     }
 }
@@ -194,6 +197,27 @@ pub struct PublicEntry {
     /// known (the transcript reader fills it in; live events do not carry it).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub video_offset_seconds: Option<i64>,
+    /// The question repeated a common health myth (from the myth list), so this answer
+    /// addressed it: the myth's topic and where its correction can be read. Never raw text.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub myth_addressed: Option<MythAddressed>,
+}
+
+/// "Myth addressed" on a transcript entry: the topic as the myth list names it, and the
+/// correction's source when the list gives one.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct MythAddressed {
+    pub topic: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<crate::MythSource>,
+}
+
+impl MythAddressed {
+    /// What a question's screening says about a myth, for its public entry.
+    pub fn of(screening: &crate::Screening) -> Option<MythAddressed> {
+        let topic = screening.myth_topic.clone()?;
+        Some(MythAddressed { topic, source: screening.myth_source.clone() })
+    }
 }
 
 impl PublicEntry {
@@ -222,6 +246,7 @@ impl PublicEntry {
                 corrected_at: a.corrected_at,
             },
             video_offset_seconds: None,
+            myth_addressed: MythAddressed::of(&q.screening),
         })
     }
 }

@@ -19,8 +19,8 @@ pub mod text;
 pub use audit::AuditEntry;
 pub use comment::NewComment;
 pub use event::{
-    EventAudience, EventBody, PublicAnswer, PublicAnsweredBy, PublicBody, PublicEntry, PublicSession,
-    QuestionChange, SessionChange, StoredEvent,
+    EventAudience, EventBody, MythAddressed, PublicAnswer, PublicAnsweredBy, PublicBody, PublicEntry,
+    PublicSession, QuestionChange, SessionChange, StoredEvent,
 };
 pub use ids::{CommentId, Offset, QuestionId, SessionId, SourceId, UserId};
 pub use note::BackstageNote;
@@ -32,10 +32,10 @@ pub use question::{
 };
 pub use report::{AnswerTimes, MinuteCount, NamedCount, SessionReport, UnansweredQuestion};
 pub use retention::{Redaction, ERASED_TEXT, PURGED_TEXT};
-pub use screening::{Finding, Screening, Span, SpanKind};
+pub use screening::{Finding, MythSource, Screening, Span, SpanKind};
 pub use session::{
-    Platform, Session, SessionStatus, SessionStatusError, Slug, SlugError, SourceHealth, SourceSpec,
-    SourceState, SourceView,
+    AutoHandling, Platform, Session, SessionStatus, SessionStatusError, Slug, SlugError, SourceHealth,
+    SourceSpec, SourceState, SourceView,
 };
 pub use staff::{can, Access, Needs, Permission, Role, RoleParseError, StaffUser};
 pub use text::{TextError, TextLimit, NON_SPACE};

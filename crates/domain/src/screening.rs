@@ -116,6 +116,16 @@ impl Finding {
     }
 }
 
+/// Where a myth's correction can be read (from the myth list): shown on the public transcript
+/// next to an answer that addressed the myth.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct MythSource {
+    /// "CDC: Autism and vaccines".
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+}
+
 /// Everything screening says about a question. Empty when nothing fired.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Screening {
@@ -130,6 +140,9 @@ pub struct Screening {
     /// The health myth the question repeats, for the specialist to address on air.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub myth_topic: Option<String>,
+    /// Where the myth's correction can be read, when the myth list names one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub myth_source: Option<MythSource>,
     /// The earlier question this one probably repeats.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub duplicate_of: Option<QuestionId>,
@@ -231,6 +244,7 @@ mod tests {
             ],
             suggested_text: None,
             myth_topic: Some("vaccines and autism".into()),
+            myth_source: None,
             duplicate_of: Some(QuestionId(12)),
         };
         let json = serde_json::to_string(&s).unwrap();

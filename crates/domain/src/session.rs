@@ -320,10 +320,27 @@ pub struct Session {
     pub recording_url: Option<String>,
     /// The offset of the newest event in this session's log.
     pub last_offset: crate::Offset,
+    /// What screening does by itself in this session (both off unless the producer turns it on).
+    #[serde(default)]
+    pub auto_handling: AutoHandling,
     /// The secret in the overlay URL (`/overlay/{slug}?key=…`). Never in events or public JSON;
     /// the staff API shows it only inside `overlay_url`.
     #[serde(skip)]
     pub overlay_key: String,
+}
+
+/// What screening does by itself in a session, as its producer sets it; both off by default,
+/// so a person decides unless asked otherwise. Each automatic decision is made in the ingest
+/// transaction, audited as the system actor `screening`, and can be undone by a moderator.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct AutoHandling {
+    /// Questions flagged `spam` arrive rejected (visible under the console's rejected filter).
+    #[serde(default)]
+    pub reject_spam: bool,
+    /// A question with exactly the text of an open question (after folding case, accents and
+    /// punctuation) is merged into the first one: its asker adds to that question's count.
+    #[serde(default)]
+    pub merge_exact_duplicates: bool,
 }
 
 impl Session {

@@ -2,9 +2,14 @@
 //! trimmed) as the mean of a word-set Jaccard and a character-trigram Dice coefficient. The best
 //! earlier question at or above [`SIMILAR`] is suggested; identical normalised text is an exact
 //! duplicate (which a session may merge automatically).
+//!
+//! The index is inverted (word → earlier questions), so a new comment is compared only with the
+//! questions it shares a word with: two texts with no word in common score at most 0.5 (Jaccard
+//! 0, Dice at most 1), below [`SIMILAR`], so skipping them changes no result.
 
 use crate::text::{fold, words};
 use curbside_domain::QuestionId;
+use std::collections::HashMap;
 
 /// The score from which a question is suggested as a duplicate.
 pub const SIMILAR: f64 = 0.6;
@@ -70,10 +75,18 @@ fn common(a: &[u64], b: &[u64]) -> usize {
     n
 }
 
+/// The word Jaccard a candidate needs for its score to reach [`SIMILAR`] at all (with a perfect
+/// trigram Dice of 1): candidates below it are skipped without comparing trigrams.
+const MIN_JACCARD: f64 = 2.0 * SIMILAR - 1.0;
+
 /// Earlier questions of a session, fingerprinted once, to compare each new comment against.
 #[derive(Default)]
 pub struct DuplicateIndex {
     entries: Vec<Entry>,
+    /// Word hash → positions in `entries` holding it, ascending.
+    postings: HashMap<u64, Vec<u32>>,
+    /// Normalised text → the oldest question with exactly that text.
+    exact: HashMap<String, QuestionId>,
 }
 
 impl std::fmt::Debug for DuplicateIndex {
@@ -132,21 +145,49 @@ impl DuplicateIndex {
 
     /// Adds an earlier question.
     pub fn add(&mut self, id: QuestionId, text: &str) {
-        self.entries.push(fingerprint(id, text));
+        let entry = fingerprint(id, text);
+        let at = self.entries.len() as u32;
+        for t in &entry.tokens {
+            self.postings.entry(*t).or_default().push(at);
+        }
+        if !entry.exact.is_empty() {
+            self.exact.entry(entry.exact.clone()).or_insert(id);
+        }
+        self.entries.push(entry);
     }
 
     /// The earlier question `text` most likely repeats: an exact duplicate if there is one (the
-    /// oldest), else the most similar at or above [`SIMILAR`].
+    /// oldest), else the most similar at or above [`SIMILAR`] (the oldest of equals).
     pub fn best(&self, text: &str) -> Option<DuplicateHit> {
         let probe = fingerprint(QuestionId(0), text);
         if probe.exact.is_empty() {
             return None;
         }
-        if let Some(e) = self.entries.iter().find(|e| e.exact == probe.exact) {
-            return Some(DuplicateHit { of: e.id, exact: true, score: 1.0 });
+        if let Some(id) = self.exact.get(&probe.exact) {
+            return Some(DuplicateHit { of: *id, exact: true, score: 1.0 });
         }
+        // How many words each earlier question shares with the probe, from the postings.
+        // A count per earlier question (zeroed memory is cheaper than hashing each posting).
+        let mut shared = vec![0u32; self.entries.len()];
+        let mut touched: Vec<u32> = Vec::new();
+        for t in &probe.tokens {
+            for &at in self.postings.get(t).map(Vec::as_slice).unwrap_or_default() {
+                if shared[at as usize] == 0 {
+                    touched.push(at);
+                }
+                shared[at as usize] += 1;
+            }
+        }
+        // Oldest first, as a full scan would visit them: ties keep the oldest question.
+        touched.sort_unstable();
         let mut best: Option<DuplicateHit> = None;
-        for e in &self.entries {
+        for at in touched {
+            let common = shared[at as usize];
+            let e = &self.entries[at as usize];
+            let union = (probe.tokens.len() + e.tokens.len()) as f64 - f64::from(common);
+            if f64::from(common) / union < MIN_JACCARD {
+                continue;
+            }
             let s = score(&probe, e);
             if s >= SIMILAR && best.is_none_or(|b| s > b.score) {
                 best = Some(DuplicateHit { of: e.id, exact: false, score: s });
@@ -176,6 +217,52 @@ mod tests {
         idx.add(QuestionId(4), "What lowers cholesterol");
         let hit = idx.best("is COFFEE bad for my heart").unwrap();
         assert_eq!((hit.of, hit.exact), (QuestionId(3), true));
+    }
+
+    /// What `best` answered before the index: every earlier question compared in turn.
+    fn best_by_scan(idx: &DuplicateIndex, text: &str) -> Option<DuplicateHit> {
+        let probe = fingerprint(QuestionId(0), text);
+        if probe.exact.is_empty() {
+            return None;
+        }
+        if let Some(e) = idx.entries.iter().find(|e| e.exact == probe.exact) {
+            return Some(DuplicateHit { of: e.id, exact: true, score: 1.0 });
+        }
+        let mut best: Option<DuplicateHit> = None;
+        for e in &idx.entries {
+            let s = score(&probe, e);
+            if s >= SIMILAR && best.is_none_or(|b| s > b.score) {
+                best = Some(DuplicateHit { of: e.id, exact: false, score: s });
+            }
+        }
+        best
+    }
+
+    #[test]
+    fn the_inverted_index_finds_what_a_full_scan_finds() {
+        let texts = [
+            "Is coffee bad for your heart?",
+            "is coffee bad for the heart",
+            "Is COFFEE bad for your heart??",
+            "How much exercise do I need each week?",
+            "how much exercise per week do i need",
+            "What is a normal blood pressure?",
+            "what's normal blood pressure for adults",
+            "Does red wine help the heart?",
+            "red wine good for heart?",
+            "¿El café es malo para el corazón?",
+            "el cafe es malo para el corazon",
+            "Can I eat eggs with high cholesterol?",
+            "eggs and cholesterol, are they ok",
+            "",
+            "???",
+        ];
+        let mut idx = DuplicateIndex::new();
+        for (i, t) in texts.iter().enumerate() {
+            assert_eq!(idx.best(t), best_by_scan(&idx, t), "{t:?} against {i} earlier questions");
+            idx.add(QuestionId(i as i64 + 1), t);
+        }
+        assert_eq!(idx.best("is coffee bad for your heart").map(|h| h.of), Some(QuestionId(1)));
     }
 
     #[test]

@@ -80,7 +80,9 @@ impl Screener {
             findings.push(Finding::new(Flag::PersonalAdvice, a.reason));
             suggested_text = Some(a.suggested_text.to_owned());
         }
-        let myth_topic = self.myths.detect(&folded).map(str::to_owned);
+        let myth = self.myths.detect_myth(&folded);
+        let myth_topic = myth.map(|m| m.topic.clone());
+        let myth_source = myth.and_then(|m| m.source.clone());
         if let Some(topic) = &myth_topic {
             findings.push(Finding::new(Flag::Myth, format!("repeats a common myth: {topic}")));
         }
@@ -98,8 +100,14 @@ impl Screener {
             };
             findings.push(Finding::new(Flag::DuplicateCandidate, reason));
         }
-        let screening =
-            Screening { spans, findings, suggested_text, myth_topic, duplicate_of: dup.map(|d| d.of) };
+        let screening = Screening {
+            spans,
+            findings,
+            suggested_text,
+            myth_topic,
+            myth_source,
+            duplicate_of: dup.map(|d| d.of),
+        };
         let redacted = screening.redact(text);
         Screened { screening, redacted, exact_duplicate: dup.is_some_and(|d| d.exact), lang }
     }

@@ -2,6 +2,7 @@
 //! the built-in list (`data/myths.json`) plus an optional file from configuration. Advisory only:
 //! a myth label tells the moderator there is something for the specialist to correct on air.
 
+use curbside_domain::MythSource;
 use serde::Deserialize;
 use thiserror::Error;
 
@@ -11,6 +12,10 @@ use thiserror::Error;
 pub struct Myth {
     pub topic: String,
     pub all: Vec<Vec<String>>,
+    /// Where the correction can be read (`{"name", "url"?}`): shown on the public transcript
+    /// next to an answer that addressed the myth.
+    #[serde(default)]
+    pub source: Option<MythSource>,
     /// In an organisation's file: `true` removes the built-in myth with this topic.
     #[serde(default)]
     pub disabled: bool,
@@ -86,8 +91,13 @@ impl MythList {
         self.myths.is_empty()
     }
 
-    /// The first myth a folded comment repeats.
+    /// The topic of the first myth a folded comment repeats.
     pub fn detect(&self, folded: &str) -> Option<&str> {
+        self.detect_myth(folded).map(|m| m.topic.as_str())
+    }
+
+    /// The first myth a folded comment repeats, with its correction source.
+    pub fn detect_myth(&self, folded: &str) -> Option<&Myth> {
         // Which phrases occur at the start of a word, found in one pass.
         let present: std::collections::HashSet<&str> = match &self.automaton {
             Some(ac) => ac
@@ -104,7 +114,6 @@ impl MythList {
             .iter()
             .filter(|m| !m.disabled)
             .find(|m| m.all.iter().all(|group| group.iter().any(|p| present.contains(p.as_str()))))
-            .map(|m| m.topic.as_str())
     }
 }
 

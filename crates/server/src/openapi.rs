@@ -35,6 +35,7 @@ use utoipa::{Modify, OpenApi};
         crate::web::overlay::rotate_key, crate::web::overlay::on_air_now,
         notes::list, notes::send, notes::read,
         safety::crisis_reply, safety::redirect_reply, safety::outcome, safety::follow_ups,
+        safety::set_auto_handling,
     ),
     modifiers(&Security),
     security(("bearer" = []), ("cookie" = [])),

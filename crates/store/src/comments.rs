@@ -2,8 +2,9 @@
 //! id however often and however batched they arrive (webhook retries, polling overlap).
 
 use crate::db::{append_events, NewEvent};
+use crate::questions::load_question;
 use crate::questions::question_event;
-use crate::screening::{with_screening_flags, SessionContext};
+use crate::screening::{with_screening_flags, AutoOutcome, SessionContext};
 use crate::{now_millis, Result, Store};
 use curbside_domain::{
     CommentId, Question, QuestionChange, QuestionId, QuestionSource, QuestionState, SessionId, SourceId,
@@ -86,7 +87,6 @@ impl Store {
             .bind(now)
             .fetch_one(&mut *tx)
             .await?;
-            ctx.remember(Some(QuestionId(question_id)), text, c.author_id.as_deref());
             sqlx::query("UPDATE comments SET question_id = $1, origin_question_id = $2 WHERE id = $3")
                 .bind(question_id)
                 .bind(question_id)
@@ -99,12 +99,12 @@ impl Store {
             }
             outcome.stored += 1;
             // The new question is known in full here: no need to read it back.
-            let question = Question {
+            let mut question = Question {
                 id: QuestionId(question_id),
                 session_id: c.session_id,
                 state: QuestionState::New,
                 version: 1,
-                public_text: screened.redacted,
+                public_text: screened.redacted.clone(),
                 original_text: text.to_owned(),
                 flags,
                 asked_by_count: 1,
@@ -123,9 +123,19 @@ impl Store {
                 created_at: now,
                 updated_at: now,
                 last_actor: None,
-                screening: screened.screening,
+                screening: screened.screening.clone(),
             };
-            created.entry(c.session_id).or_default().push(question_event(QuestionChange::Created, &question));
+            // The session's automatic handling, in this same transaction (audited as `screening`).
+            let auto = ctx.auto;
+            let outcome_auto = self.auto_handle(&mut tx, &mut question, &screened, auto, now).await?;
+            // Later comments of the batch compare with this one only while it stays open.
+            let open = (outcome_auto == AutoOutcome::Kept).then_some(question.id);
+            ctx.remember(open, text, c.author_id.as_deref());
+            let events = created.entry(c.session_id).or_default();
+            events.push(question_event(QuestionChange::Created, &question));
+            if let AutoOutcome::Merged(into) = outcome_auto {
+                events.push(question_event(QuestionChange::MergedInto, &load_question(&mut tx, into).await?));
+            }
         }
         for (source, at) in last_comment {
             sqlx::query("UPDATE sources SET last_comment_at = $1 WHERE id = $2 AND (last_comment_at IS NULL OR last_comment_at < $3)")

@@ -30,6 +30,7 @@ pub use followups::CannedReply;
 pub use notify::{LogAdvance, LogListener, LogNews, LISTENER_APPLICATION_NAME, LOG_CHANNEL};
 pub use outbox::OutboxOutcome;
 pub use retention::RetentionReport;
+pub use screening::SCREENING_ACTOR;
 pub use secrets::{SecretKey, SecretKeyError};
 pub use sessions::{NewSession, SessionStats};
 pub use sources::{SourceChange, SourceRecord};

@@ -481,7 +481,7 @@ impl Store {
 
     /// Folds `from` into `into`: the comments move, the askers add up, `from` remembers where it
     /// went. Returns the ids of the comments that moved.
-    async fn merge(
+    pub(crate) async fn merge(
         &self,
         tx: &mut AnyConnection,
         from: &Question,
@@ -586,13 +586,16 @@ impl Store {
         let before: serde_json::Value =
             serde_json::from_str(&row.try_get::<Option<String>, _>("before_json")?.unwrap_or_default())
                 .unwrap_or_default();
-        if by.is_none() || by != actor.user_id.map(|u| u.0) {
+        // Screening's own decisions (a session's automatic handling) may be undone by any
+        // moderator at any time: no person made them.
+        let automatic = by.is_none() && detail["detail"]["automatic"] == true;
+        if !automatic && (by.is_none() || by != actor.user_id.map(|u| u.0)) {
             return Err(StoreError::Conflict(format!(
                 "only your own last action can be undone{}",
                 q.last_actor.as_deref().map(|a| format!("; the last change was by {a}")).unwrap_or_default()
             )));
         }
-        if now_millis() - at > UNDO_WINDOW_MS {
+        if !automatic && now_millis() - at > UNDO_WINDOW_MS {
             return Err(StoreError::Conflict("the 10 seconds to undo have passed".into()));
         }
         if detail["from"] != "new" {

@@ -1,9 +1,17 @@
 //! Screening inside the write path: the context a comment is screened in (the session's open
 //! questions for duplicates, each author's earlier comments for repetition), the flags a
-//! screening sets, and the approval guard's check for private information left in a wording.
+//! screening sets, the approval guard's check for private information left in a wording, and
+//! the session's automatic handling (spam rejected, exact duplicates merged) at ingest.
 
-use crate::Result;
-use curbside_domain::{screening::span_text, Flag, Question, QuestionId, SessionId, SpanKind};
+use crate::audit::{audit_change, audit_entry};
+use crate::db::append_events;
+use crate::questions::load_question;
+use crate::sessions::{load_session, staff_session_event};
+use crate::{now_millis, Actor, Result, Store, StoreError};
+use curbside_domain::{
+    screening::span_text, ActionKind, AutoHandling, Flag, Question, QuestionId, QuestionState, Session,
+    SessionChange, SessionId, SpanKind,
+};
 use curbside_screening::{DuplicateIndex, ScreenContext, Screened, Screener};
 use sqlx::{AnyConnection, Row};
 use std::collections::{BTreeSet, HashMap};
@@ -16,6 +24,8 @@ const SCREENING_FLAGS: [Flag; 6] =
 pub(crate) struct SessionContext {
     index: DuplicateIndex,
     by_author: HashMap<String, Vec<String>>,
+    /// What the session's producer lets screening decide by itself.
+    pub(crate) auto: AutoHandling,
 }
 
 impl SessionContext {
@@ -51,7 +61,19 @@ impl SessionContext {
         for r in &rows {
             by_author.entry(r.try_get("author_id")?).or_default().push(r.try_get("text")?);
         }
-        Ok(SessionContext { index, by_author })
+        let auto = sqlx::query("SELECT auto_reject_spam, auto_merge_duplicates FROM sessions WHERE id = $1")
+            .bind(session.0)
+            .fetch_optional(&mut *conn)
+            .await?
+            .map(|r| -> Result<AutoHandling> {
+                Ok(AutoHandling {
+                    reject_spam: r.try_get::<i64, _>("auto_reject_spam")? != 0,
+                    merge_exact_duplicates: r.try_get::<i64, _>("auto_merge_duplicates")? != 0,
+                })
+            })
+            .transpose()?
+            .unwrap_or_default();
+        Ok(SessionContext { index, by_author, auto })
     }
 
     /// Screens one comment of `author`.
@@ -104,4 +126,146 @@ pub(crate) fn private_info_in(wording: &str, q: &Question) -> Vec<SpanKind> {
         fresh
     });
     kinds
+}
+
+/// The name automatic decisions carry in the audit log and as a question's last actor.
+pub const SCREENING_ACTOR: &str = "screening";
+
+/// What the session's automatic handling did with a question just created at ingest.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum AutoOutcome {
+    /// Left for a moderator.
+    Kept,
+    Rejected,
+    /// Merged into this earlier question (whose count grew).
+    Merged(QuestionId),
+}
+
+impl Store {
+    /// Applies the session's automatic handling to `question`, created at ingest in `tx` (state
+    /// `new`, version 1), through the same state machine and audit as a moderator's decision, so
+    /// a moderator can undo it. `question` is updated to what was written.
+    pub(crate) async fn auto_handle(
+        &self,
+        tx: &mut AnyConnection,
+        question: &mut Question,
+        screened: &Screened,
+        auto: AutoHandling,
+        now: i64,
+    ) -> Result<AutoOutcome> {
+        let spam = screened.screening.findings.iter().find(|f| f.flag == Flag::Spam);
+        if let (true, Some(finding)) = (auto.reject_spam, spam) {
+            let reason = format!("spam, rejected automatically: {}", finding.reason);
+            let next = self.auto_transition(tx, question, ActionKind::Reject, Some(&reason)).await?;
+            let detail = serde_json::json!({"reason": reason, "automatic": true});
+            audit_auto(tx, question, next, "question.reject", detail).await?;
+            question.state = next;
+            question.reject_reason = Some(reason);
+            return Ok(AutoOutcome::Rejected);
+        }
+        let Some(into) = screened
+            .screening
+            .duplicate_of
+            .filter(|_| auto.merge_exact_duplicates && screened.exact_duplicate)
+        else {
+            return Ok(AutoOutcome::Kept);
+        };
+        // Only into a question still waiting for its answer, so the new asker gets the reply;
+        // otherwise a moderator decides (the duplicate flag stays).
+        let target = load_question(tx, into).await?;
+        if !matches!(target.state, QuestionState::New | QuestionState::Approved | QuestionState::OnAir) {
+            return Ok(AutoOutcome::Kept);
+        }
+        let moved = self.merge(tx, question, into, now).await?;
+        let next = self.auto_transition(tx, question, ActionKind::Merge, None).await?;
+        let detail = serde_json::json!({"into": into, "comments": moved, "automatic": true});
+        audit_auto(tx, question, next, "question.merge", detail).await?;
+        question.state = next;
+        question.merged_into = Some(into);
+        Ok(AutoOutcome::Merged(into))
+    }
+
+    /// Moves `question` by `action` as the screening actor; returns its new state.
+    async fn auto_transition(
+        &self,
+        tx: &mut AnyConnection,
+        question: &mut Question,
+        action: ActionKind,
+        reject_reason: Option<&str>,
+    ) -> Result<QuestionState> {
+        let next = question.state.apply(action).map_err(|e| StoreError::Conflict(e.to_string()))?;
+        sqlx::query(
+            "UPDATE questions SET state = $1, reject_reason = $2, version = version + 1, last_actor = $3 WHERE id = $4",
+        )
+        .bind(next.as_str())
+        .bind(reject_reason)
+        .bind(SCREENING_ACTOR)
+        .bind(question.id.0)
+        .execute(&mut *tx)
+        .await?;
+        question.version += 1;
+        question.last_actor = Some(SCREENING_ACTOR.to_owned());
+        Ok(next)
+    }
+
+    /// Sets what screening decides by itself in a session. Audited with before and after, and
+    /// evented to staff; a setting equal to the current one changes nothing.
+    pub async fn set_auto_handling(
+        &self,
+        id: SessionId,
+        auto: AutoHandling,
+        actor: &Actor,
+    ) -> Result<Session> {
+        let now = now_millis();
+        let mut tx = self.begin_write().await?;
+        let before = load_session(&mut tx, id).await?;
+        if before.auto_handling == auto {
+            return Ok(before);
+        }
+        sqlx::query("UPDATE sessions SET auto_reject_spam = $1, auto_merge_duplicates = $2 WHERE id = $3")
+            .bind(i64::from(auto.reject_spam))
+            .bind(i64::from(auto.merge_exact_duplicates))
+            .bind(id.0)
+            .execute(&mut *tx)
+            .await?;
+        let mut after = load_session(&mut tx, id).await?;
+        audit_change(
+            &mut tx,
+            actor,
+            "session.auto_handling",
+            Some(id),
+            None,
+            serde_json::json!(before.auto_handling),
+            serde_json::json!(after.auto_handling),
+        )
+        .await?;
+        let events =
+            append_events(&mut tx, id, now, vec![staff_session_event(SessionChange::AutoHandling, &after)])
+                .await?;
+        after.last_offset = events.last().map(|e| e.offset).unwrap_or(after.last_offset);
+        self.commit(tx, events).await?;
+        Ok(after)
+    }
+}
+
+/// The audit entry of an automatic decision, shaped like a moderator's (so undo reads it back),
+/// with `detail.automatic` set.
+async fn audit_auto(
+    tx: &mut AnyConnection,
+    q: &Question,
+    next: QuestionState,
+    action: &str,
+    detail: serde_json::Value,
+) -> Result<()> {
+    audit_entry(
+        tx,
+        &Actor::system(SCREENING_ACTOR),
+        action,
+        Some(q.session_id),
+        Some(q.id),
+        &serde_json::json!({"state": q.state, "public_text": q.public_text}),
+        &serde_json::json!({"state": next, "public_text": q.public_text}),
+        &serde_json::json!({"from": q.state, "to": next, "detail": detail}),
+    )
+    .await
 }

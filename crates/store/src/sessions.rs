@@ -4,8 +4,8 @@
 use crate::db::{append_events, NewEvent};
 use crate::{now_millis, Actor, Result, Store, StoreError};
 use curbside_domain::{
-    EventBody, Offset, PublicBody, PublicSession, Session, SessionChange, SessionId, SessionStatus, Slug,
-    SourceHealth, SourceId, SourceSpec, SourceState, SourceView, UserId,
+    AutoHandling, EventBody, Offset, PublicBody, PublicSession, Session, SessionChange, SessionId,
+    SessionStatus, Slug, SourceHealth, SourceId, SourceSpec, SourceState, SourceView, UserId,
 };
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
@@ -37,7 +37,7 @@ impl std::fmt::Debug for NewSession {
 
 const SESSION_COLUMNS: &str =
     "id, slug, title, status, disclaimer, overlay_key, created_at, started_at, ended_at, last_offset, \
-     starts_at, recording_url";
+     starts_at, recording_url, auto_reject_spam, auto_merge_duplicates";
 
 /// What webhooks name a source by; see the `sources.match_key` column.
 pub(crate) fn object_and_owner(spec: &SourceSpec) -> (&str, &str) {
@@ -98,6 +98,10 @@ fn session_from_row(r: &AnyRow, sources: Vec<SourceView>, specialists: Vec<UserI
         starts_at: r.try_get("starts_at")?,
         recording_url: r.try_get("recording_url")?,
         last_offset: Offset(r.try_get("last_offset")?),
+        auto_handling: AutoHandling {
+            reject_spam: r.try_get::<i64, _>("auto_reject_spam")? != 0,
+            merge_exact_duplicates: r.try_get::<i64, _>("auto_merge_duplicates")? != 0,
+        },
         overlay_key: r.try_get("overlay_key")?,
     })
 }

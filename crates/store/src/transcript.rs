@@ -144,6 +144,13 @@ async fn platforms_by_question(
     Ok(out)
 }
 
+/// The "myth addressed" mark of an answered question, from its stored screening. A screening
+/// that no longer parses (written by a later version) marks nothing rather than failing the page.
+fn myth_addressed(screening_json: String) -> Option<curbside_domain::MythAddressed> {
+    let screening: curbside_domain::Screening = serde_json::from_str(&screening_json).ok()?;
+    curbside_domain::MythAddressed::of(&screening)
+}
+
 impl Store {
     /// The id and newest offset of the session at `slug`: what decides whether a cached page
     /// is still current.
@@ -170,7 +177,7 @@ impl Store {
         let session = load_session(&mut conn, SessionId(id)).await?;
         let platforms = platforms_by_question(&mut conn, session.id).await?;
         let rows = sqlx::query(
-            "SELECT q.id, q.public_text, q.asked_by_count, q.on_air_at, a.text, a.author_name, a.credentials, \
+            "SELECT q.id, q.public_text, q.asked_by_count, q.on_air_at, q.screening_json, a.text, a.author_name, a.credentials, \
              a.answered_at, a.corrected_at FROM questions q JOIN answers a ON a.question_id = q.id \
              WHERE q.session_id = $1 AND q.state IN ('answered', 'corrected') ORDER BY a.answered_at, q.id",
         )
@@ -200,6 +207,7 @@ impl Store {
                     corrected_at: r.try_get("corrected_at")?,
                 },
                 video_offset_seconds,
+                myth_addressed: myth_addressed(r.try_get("screening_json")?),
             });
         }
         let mut specialists = Vec::new();

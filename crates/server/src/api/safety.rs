@@ -1,5 +1,6 @@
 //! The emergency path of screening: the one-click crisis reply, recording an emergency's
-//! outcome, and the session's follow-up list of emergencies still open.
+//! outcome, the session's follow-up list of emergencies still open, and what screening may
+//! decide by itself in a session (spam rejected, exact duplicates merged).
 
 use super::optional_json;
 use crate::auth::{can, Can, Staff};
@@ -10,7 +11,7 @@ use axum::http::StatusCode;
 use axum::routing;
 use axum::Router;
 use bytes::Bytes;
-use curbside_domain::{OutboxItem, Question, QuestionId, SessionId};
+use curbside_domain::{AutoHandling, OutboxItem, Question, QuestionId, SessionId};
 use curbside_store::CannedReply;
 use serde::{Deserialize, Serialize};
 
@@ -20,6 +21,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/questions/{id}/redirect-reply", routing::post(redirect_reply))
         .route("/api/questions/{id}/outcome", routing::post(outcome))
         .route("/api/sessions/{id}/follow-ups", routing::get(follow_ups))
+        .route("/api/sessions/{id}/auto-handling", routing::put(set_auto_handling))
 }
 
 #[derive(Deserialize, Default, utoipa::ToSchema)]
@@ -111,4 +113,21 @@ pub async fn follow_ups(
 ) -> ApiResult<ApiJson<FollowUps>> {
     let questions = state.db("question.follow_ups", state.store.follow_ups(id)).await?;
     Ok(ApiJson(FollowUps { questions }))
+}
+
+/// Set what screening decides by itself in this session: `reject_spam` (questions flagged spam
+/// arrive rejected) and `merge_exact_duplicates` (a repeat of an open question's exact text is
+/// merged into it). Both default to off; an absent field is off. Audited; decisions are
+/// audited as `screening` and a moderator can undo them.
+#[utoipa::path(put, path = "/api/sessions/{id}/auto-handling", tag = "safety", request_body = AutoHandling,
+    params(("id" = i64, Path)), responses((status = 200, body = AutoHandling)))]
+pub async fn set_auto_handling(
+    State(state): State<AppState>,
+    staff: Can<can::RunSessions>,
+    ApiPath(id): ApiPath<SessionId>,
+    ApiJson(auto): ApiJson<AutoHandling>,
+) -> ApiResult<ApiJson<AutoHandling>> {
+    let session =
+        state.db("session.auto_handling", state.store.set_auto_handling(id, auto, &staff.actor())).await?;
+    Ok(ApiJson(session.auto_handling))
 }

@@ -195,6 +195,17 @@ fn entry(lang: Lang, s: &Session, e: &PublicEntry, in_list: bool) -> Markup {
             // carry the machine-readable time): 200 `<time>` elements would cost 7 KB.
             @if in_list { (lang.time_of_day(at)) } @else { time datetime=(iso_minute(at)) { (lang.datetime(at)) } }
         }
+        @if let Some(m) = &e.myth_addressed {
+            p.myth { strong { (t.myth_addressed) ": " } (inert(&m.topic))
+                @if let Some(src) = &m.source {
+                    ". " (t.myth_source) " "
+                    @match src.url.as_deref().filter(|u| u.starts_with("https://") || u.starts_with("http://")) {
+                        Some(url) => a href=(url) rel="noopener" { (inert(&src.name)) },
+                        None => (inert(&src.name)),
+                    }
+                }
+            }
+        }
         @if let Some(c) = e.answer.corrected_at {
             p.corr { (t.corrected_on) " " time datetime=(iso_minute(c)) { (lang.datetime(c)) } }
         }
