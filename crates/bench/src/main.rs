@@ -85,14 +85,15 @@ async fn side_by_side(cli: &Cli, specs: &[FanoutSpec], results: &mut Vec<Value>)
                 [Server::Nchan, Server::Curbside]
             };
             for server in order {
-                // nchan gets the payload size Curbside delivered for this scenario.
+                // nchan gets the payload size Curbside delivered (the WebSocket frame; the SSE
+                // client does not split events, so it reuses the size from the WebSocket run).
                 let size = results
                     .iter()
                     .rev()
-                    .find(|r| r["scenario"] == spec.scenario && r["server"] == "curbside")
-                    .and_then(|r| r["frame_bytes"].as_u64())
-                    .filter(|&n| n > 0)
-                    .unwrap_or(700) as usize;
+                    .filter(|r| r["server"] == "curbside")
+                    .filter_map(|r| r["frame_bytes"].as_u64())
+                    .find(|&n| n > 0)
+                    .unwrap_or(520) as usize;
                 let mut line = scenarios::fanout(spec, server, &cli.binary, size)
                     .await
                     .with_context(|| format!("{} on {server:?}", spec.scenario))?;
