@@ -62,7 +62,7 @@ async fn a_session_is_edited_in_full_and_a_bad_field_is_named_and_changes_nothin
     let (s, e) = app
         .call("PATCH", &path, Some(&producer), Some(json!({"title": "Renamed", "specialists": [999_999]})))
         .await;
-    assert_eq!((s, e["field"].clone()), (422, json!("specialists")), "{e}");
+    assert_eq!((s, e["field"].clone()), (409, json!("specialists")), "{e}");
     let (_, unchanged) = app.call("GET", &path, Some(&producer), None).await;
     assert_eq!(unchanged["title"], "Diabetes", "a refused edit writes nothing");
 
@@ -211,6 +211,19 @@ async fn accounts_are_disabled_reset_and_change_their_own_password(backend: Back
         .call("PATCH", &format!("/api/users/{id}"), Some(&admin), Some(json!({"password": "short"})))
         .await;
     assert_eq!((s, e["field"].clone()), (422, json!("password")), "{e}");
+    // An admin's own password is changed with the current one, never reset (which would sign
+    // this browser out too).
+    let (_, me) = app.call("GET", "/api/me", Some(&admin), None).await;
+    let (s, e) = app
+        .call(
+            "PATCH",
+            &format!("/api/users/{}", me["id"]),
+            Some(&admin),
+            Some(json!({"password": "a-long-new-password"})),
+        )
+        .await;
+    assert_eq!((s, e["field"].clone()), (409, json!("password")), "{e}");
+    assert_eq!(app.call("GET", "/api/me", Some(&admin), None).await.0, 200, "still signed in");
     let old = app.login("mo@hospital.test", STAFF_PASSWORD).await;
     let (s, _) = app
         .call(
@@ -236,7 +249,7 @@ async fn accounts_are_disabled_reset_and_change_their_own_password(backend: Back
     let here = app.login("mo@hospital.test", "reset-by-the-admin").await;
     let elsewhere = app.login("mo@hospital.test", "reset-by-the-admin").await;
     let (s, e) = change_own_password(&app, &here, "wrong-wrong-wrong", "my-own-new-password").await;
-    assert_eq!((s, e["field"].clone()), (422, json!("current_password")), "{e}");
+    assert_eq!((s, e["field"].clone()), (403, json!("current_password")), "{e}");
     let (s, e) = change_own_password(&app, &here, "reset-by-the-admin", "short").await;
     assert_eq!((s, e["field"].clone()), (422, json!("new_password")), "{e}");
     let (s, _) = change_own_password(&app, &here, "reset-by-the-admin", "my-own-new-password").await;
@@ -348,7 +361,7 @@ async fn a_moderator_assigns_a_question_to_one_of_the_sessions_specialists(backe
     let (s, listed) = app.call("GET", "/api/specialists", Some(&moderator), None).await;
     assert_eq!(s, 200, "the console names the specialists: {listed}");
     let (s, e) = app.call("POST", &path, Some(&moderator), Some(json!({"user_id": outsider}))).await;
-    assert_eq!((s, e["field"].clone()), (422, json!("user_id")), "only the session's specialists: {e}");
+    assert_eq!((s, e["field"].clone()), (409, json!("user_id")), "only the session's specialists: {e}");
     let mut ws = app.ws(Some(&specialist)).await;
     ws.send(json!({"type": "subscribe", "session_id": id, "audience": "staff"})).await;
     ws.expect("subscribed").await;

@@ -87,6 +87,8 @@ const ANY_STRING: &[(&str, &str)] = &[
     ("LoginRequest", "email"),
     ("LoginRequest", "password"),
     ("CreateUser", "password"),
+    // Checked against the stored hash, whatever it is.
+    ("ChangePassword", "current_password"),
     ("SourceInput", "access_token"),
     ("SourceToken", "access_token"),
 ];

@@ -471,7 +471,10 @@ function staffRow(u) {
       el("td", {}, u.email),
       el("td", {}, el("label.visually-hidden", { for: `role-${u.id}` }, `Role of ${u.name}`), role),
       el("td.actions", {},
-        el("button", { type: "button", onclick: () => { resetRow.hidden = false; reset.querySelector("input").focus(); } }, "Reset password"),
+        u.id === user.id
+          // One's own password needs the current one (and keeps this sign-in).
+          ? el("button", { type: "button", onclick: () => $("password").click() }, "Change password")
+          : el("button", { type: "button", onclick: () => { resetRow.hidden = false; reset.querySelector("input").focus(); } }, "Reset password"),
         u.id === user.id ? el("span.muted.small", {}, "you") : confirmButton("Disable", "Confirm: disable", "", async () => {
           await api("PATCH", `/api/users/${u.id}`, { disabled: true });
           toast(`${u.name} is disabled and signed out.`);

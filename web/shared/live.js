@@ -51,7 +51,9 @@ export class LiveConnection {
 
   connect() {
     if (this.stopped) return;
-    this.onState("connecting");
+    // After a drop the banner stays up through each attempt: hiding it for the moment a
+    // connection is tried would make the page jump under the person's finger.
+    this.onState("connecting", this.attempt > 0 ? "Reconnecting…" : undefined);
     const proto = location.protocol === "https:" ? "wss:" : "ws:";
     const ws = new WebSocket(`${proto}//${location.host}/ws`);
     this.ws = ws;

@@ -24,10 +24,11 @@ pub enum ApiError {
     Unprocessable(String),
     #[error("{0}")]
     Conflict(String),
-    /// One form field is wrong (422) or clashes with what is stored (409, e.g. a taken slug):
-    /// the body names the field, so a form shows the message next to it.
+    /// One form field is wrong (422), clashes with what is stored (409, e.g. a taken slug), or
+    /// is a credential that does not match (403, e.g. the current password): the body names the
+    /// field, so a form shows the message next to it.
     #[error("{message}")]
-    Field { field: &'static str, message: String, conflict: bool },
+    Field { field: &'static str, message: String, kind: FieldError },
     #[error("the request body is larger than this endpoint accepts")]
     PayloadTooLarge,
     #[error("too many attempts; try again in {retry_after_secs} s")]
@@ -39,6 +40,17 @@ pub enum ApiError {
     Unavailable(String),
     #[error("internal error")]
     Internal(#[source] anyhow::Error),
+}
+
+/// What is wrong with a field, which decides the status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FieldError {
+    /// Breaks a rule (422).
+    Invalid,
+    /// Clashes with what is stored (409).
+    Conflict,
+    /// A credential that does not match (403).
+    Refused,
 }
 
 #[derive(Serialize, utoipa::ToSchema)]
@@ -55,12 +67,17 @@ pub struct ErrorBody {
 impl ApiError {
     /// A wrong value in one field (422).
     pub fn field(field: &'static str, message: impl Into<String>) -> ApiError {
-        ApiError::Field { field, message: message.into(), conflict: false }
+        ApiError::Field { field, message: message.into(), kind: FieldError::Invalid }
     }
 
     /// A value in one field that clashes with what is stored (409).
     pub fn field_conflict(field: &'static str, message: impl Into<String>) -> ApiError {
-        ApiError::Field { field, message: message.into(), conflict: true }
+        ApiError::Field { field, message: message.into(), kind: FieldError::Conflict }
+    }
+
+    /// A credential in one field that does not match, such as the current password (403).
+    pub fn field_refused(field: &'static str, message: impl Into<String>) -> ApiError {
+        ApiError::Field { field, message: message.into(), kind: FieldError::Refused }
     }
 
     /// Names the field a store error is about: a conflict or an invalid value becomes a field
@@ -82,8 +99,11 @@ impl ApiError {
             ApiError::BadRequest(_) => (StatusCode::BAD_REQUEST, "bad_request"),
             ApiError::Unprocessable(_) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid"),
             ApiError::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
-            ApiError::Field { conflict: true, .. } => (StatusCode::CONFLICT, "conflict"),
-            ApiError::Field { conflict: false, .. } => (StatusCode::UNPROCESSABLE_ENTITY, "invalid"),
+            ApiError::Field { kind: FieldError::Conflict, .. } => (StatusCode::CONFLICT, "conflict"),
+            ApiError::Field { kind: FieldError::Invalid, .. } => {
+                (StatusCode::UNPROCESSABLE_ENTITY, "invalid")
+            }
+            ApiError::Field { kind: FieldError::Refused, .. } => (StatusCode::FORBIDDEN, "wrong_credentials"),
             ApiError::PayloadTooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "too_large"),
             ApiError::TooManyRequests { .. } => (StatusCode::TOO_MANY_REQUESTS, "rate_limited"),
             ApiError::Busy { .. } => (StatusCode::TOO_MANY_REQUESTS, "busy"),

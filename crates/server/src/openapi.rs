@@ -93,7 +93,9 @@ enum Rule {
 }
 
 /// Graph API ids: digits, optionally joined by `_`, not starting with `_` (`SourceSpec::validate`).
-const GRAPH_ID: Rule = Rule::String { pattern: None, refused: Some("[^0-9_]|^_"), min: 1, max: 64 };
+/// Written as a positive pattern, so a generator can produce such ids directly; the `not` only
+/// refuses the final line break Python's `$` lets through.
+const GRAPH_ID: Rule = Rule::String { pattern: Some("^[0-9][0-9_]*$"), refused: Some("\n"), min: 1, max: 64 };
 /// Something other than white space (platform tokens and ids, which are checked no further).
 const NOT_BLANK: Rule =
     Rule::String { pattern: Some(curbside_domain::NON_SPACE), refused: None, min: 1, max: usize::MAX };
@@ -102,15 +104,11 @@ const NOT_BLANK: Rule =
 const FIELD_RULES: &[(&str, &str, Rule)] = &[
     ("CreateSession", "title", Rule::Text(TextLimit::TITLE)),
     ("CreateSession", "disclaimer", Rule::OptionalText(TextLimit::DISCLAIMER)),
+    // Empty means "derive one from the title".
     (
         "CreateSession",
         "slug",
-        Rule::String {
-            pattern: None,
-            refused: Some("[^a-z0-9-]|^-|-$|--"),
-            min: 0,
-            max: curbside_domain::Slug::MAX_LEN,
-        },
+        Rule::String { pattern: None, refused: SLUG_REFUSED, min: 0, max: curbside_domain::Slug::MAX_LEN },
     ),
     ("SourceInput", "access_token", NOT_BLANK),
     ("SourceToken", "access_token", NOT_BLANK),
@@ -162,12 +160,22 @@ const FIELD_RULES: &[(&str, &str, Rule)] = &[
     ),
     ("CreateUser", "name", Rule::Text(TextLimit::NAME)),
     ("CreateUser", "credentials", Rule::OptionalText(TextLimit::NAME)),
-    (
-        "CreateUser",
-        "password",
-        Rule::String { pattern: None, refused: None, min: users::PASSWORD_MIN, max: usize::MAX },
-    ),
+    ("CreateUser", "password", PASSWORD),
+    ("UpdateUser", "password", PASSWORD),
+    ("ChangePassword", "new_password", PASSWORD),
+    ("PatchSession", "title", Rule::Text(TextLimit::TITLE)),
+    ("PatchSession", "disclaimer", Rule::Text(TextLimit::DISCLAIMER)),
+    ("PatchSession", "slug", SLUG),
 ];
+
+/// A new password: [`users::PASSWORD_MIN`] to [`users::PASSWORD_MAX`] characters.
+const PASSWORD: Rule =
+    Rule::String { pattern: None, refused: None, min: users::PASSWORD_MIN, max: users::PASSWORD_MAX };
+/// A session slug as sent ([`curbside_domain::Slug::parse`]); empty only where noted.
+const SLUG: Rule =
+    Rule::String { pattern: None, refused: SLUG_REFUSED, min: 1, max: curbside_domain::Slug::MAX_LEN };
+/// What a slug may not contain: anything but `a-z`, `0-9` and single inner hyphens.
+const SLUG_REFUSED: Option<&str> = Some("[^a-z0-9-]|^-|-$|--");
 
 /// The document as served: built once.
 static DOCUMENT: LazyLock<Value> = LazyLock::new(document);

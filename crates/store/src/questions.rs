@@ -702,7 +702,7 @@ impl Store {
             .fetch_one(&mut *tx)
             .await?;
             if assigned == 0 {
-                return Err(StoreError::Invalid(format!(
+                return Err(StoreError::Conflict(format!(
                     "user {user} is not one of this session's specialists: add them to the session first"
                 )));
             }

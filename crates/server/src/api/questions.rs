@@ -326,7 +326,7 @@ pub struct AssignBody {
 /// Assign the question to one of the session's specialists (their tablet shows it first and
 /// marked), or clear it with `null`. Audited; announced as a question event `assign`.
 #[utoipa::path(post, path = "/api/questions/{id}/assign", request_body = AssignBody, tag = "questions",
-    params(("id" = i64, Path)), responses((status = 200, body = Question), (status = 422, body = crate::error::ErrorBody)))]
+    params(("id" = i64, Path)), responses((status = 200, body = Question), (status = 409, body = crate::error::ErrorBody)))]
 pub async fn assign(
     State(state): State<AppState>,
     staff: Can<can::Moderate>,

@@ -306,7 +306,7 @@ pub async fn patch(
             .as_deref()
             .map(|t| TextLimit::TITLE.required(t).map_err(|e| ApiError::field("title", e.to_string())))
             .transpose()?,
-        slug: req.slug.as_deref().map(|s| slug_field(s.trim())).transpose()?,
+        slug: req.slug.as_deref().map(slug_field).transpose()?,
         disclaimer: req
             .disclaimer
             .as_deref()
@@ -320,7 +320,7 @@ pub async fn patch(
     if let Some(wanted) = &req.specialists {
         let active = state.db("user.list", state.store.list_users()).await?;
         if let Some(missing) = wanted.iter().find(|u| !active.iter().any(|a| a.id == **u)) {
-            return Err(ApiError::field(
+            return Err(ApiError::field_conflict(
                 "specialists",
                 format!("user {missing} is not an active staff account"),
             ));

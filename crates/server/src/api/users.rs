@@ -3,6 +3,7 @@
 use crate::auth::{can, hash_password, verify_password, Can};
 use crate::error::ApiPath;
 use crate::error::{ApiError, ApiJson, ApiResult};
+use crate::signin::Lane;
 use crate::state::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -51,6 +52,8 @@ pub struct DisabledUser {
 pub const EMAIL_MAX: usize = 254;
 /// Passwords are at least this many characters.
 pub const PASSWORD_MIN: usize = 12;
+/// Passwords are at most this many characters (Argon2 takes any length; this bounds the work).
+pub const PASSWORD_MAX: usize = 1024;
 
 /// Checks and hashes a new account; shared by the API and `curbside user add`.
 pub async fn new_user(
@@ -88,8 +91,8 @@ async fn new_password_hash(field: &'static str, password: &str) -> ApiResult<Str
             format!("the password must be at least {PASSWORD_MIN} characters long"),
         ));
     }
-    if password.len() > 1024 {
-        return Err(ApiError::field(field, "the password is longer than 1024 bytes"));
+    if password.chars().count() > PASSWORD_MAX {
+        return Err(ApiError::field(field, format!("the password is longer than {PASSWORD_MAX} characters")));
     }
     let password = password.to_owned();
     tokio::task::spawn_blocking(move || hash_password(&password))
@@ -147,6 +150,14 @@ pub async fn update(
     ApiPath(id): ApiPath<UserId>,
     ApiJson(req): ApiJson<UpdateUser>,
 ) -> ApiResult<ApiJson<StaffUser>> {
+    if id == staff.user.id && req.password.is_some() {
+        // A reset signs the account out everywhere, this browser included; changing one's own
+        // password goes through the current one instead.
+        return Err(ApiError::field_conflict(
+            "password",
+            "change your own password under \"Your password\" (POST /api/me/password): it asks for the current one",
+        ));
+    }
     let password_hash = match &req.password {
         Some(p) => Some(new_password_hash("password", p).await?),
         None => None,
@@ -177,7 +188,7 @@ pub struct ChangePassword {
 
 /// Change your own password (needs the current one). Your other sign-ins end; this one stays.
 #[utoipa::path(post, path = "/api/me/password", request_body = ChangePassword, tag = "auth",
-    responses((status = 204), (status = 422, body = crate::error::ErrorBody)))]
+    responses((status = 204), (status = 403, body = crate::error::ErrorBody)))]
 pub async fn change_own_password(
     State(state): State<AppState>,
     staff: Can<can::OwnAccount>,
@@ -185,11 +196,16 @@ pub async fn change_own_password(
 ) -> ApiResult<StatusCode> {
     let stored = state.db("user.password", state.store.password_hash(staff.user.id)).await?;
     let current = req.current_password;
-    let matches = tokio::task::spawn_blocking(move || verify_password(&current, &stored))
+    // On the bounded password pool, like a sign-in: a stolen cookie cannot flood Argon2.
+    let busy = |_| ApiError::Busy { retry_after_secs: 1 };
+    let matches = state
+        .passwords
+        .submit(Lane::Shared, move || verify_password(&current, &stored))
+        .map_err(busy)?
         .await
-        .map_err(|e| ApiError::Internal(e.into()))?;
+        .map_err(busy)?;
     if !matches {
-        return Err(ApiError::field("current_password", "that is not your current password"));
+        return Err(ApiError::field_refused("current_password", "that is not your current password"));
     }
     let hash = new_password_hash("new_password", &req.new_password).await?;
     state
