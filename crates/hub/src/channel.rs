@@ -98,6 +98,11 @@ impl SessionChannels {
         claim_filler(&mut st)
     }
 
+    /// See [`Sequencer::delivered_through`].
+    pub fn delivered_through(&self) -> Option<Offset> {
+        self.lock().seq.delivered_through()
+    }
+
     fn observe_head(&self, head: Offset) -> bool {
         let mut st = self.lock();
         st.seq.observe_head(head);

@@ -8,7 +8,7 @@ use curbside_domain::{EventAudience, Offset, SessionId, StoredEvent};
 use curbside_store::{EventSink, Store, StoreError};
 use dashmap::DashMap;
 use std::sync::{Arc, Weak};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 use thiserror::Error;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
@@ -86,7 +86,15 @@ pub(crate) struct HubInner {
     staff_permits: Arc<Semaphore>,
     /// For spawning gap fillers when the store calls in from outside a runtime.
     pub runtime: Option<tokio::runtime::Handle>,
+    /// Slugs viewers subscribed by, with when they were read (see [`Hub::session_by_slug`]).
+    slugs: DashMap<Box<str>, (SessionId, Instant)>,
 }
+
+/// How long a slug read from the store is trusted. A renamed session's old slug keeps leading
+/// to it for at most this long; a new slug is found at once (it is not in the cache).
+const SLUG_TTL: Duration = Duration::from_secs(5);
+/// Slugs remembered at most; beyond it the cache starts afresh (it only saves queries).
+const SLUG_CACHE_MAX: usize = 4096;
 
 /// Hands the store's commits to the hub. Holds the hub weakly: the hub owns the store, and a
 /// strong reference back would keep both alive forever.
@@ -112,6 +120,7 @@ impl Hub {
             channels: DashMap::new(),
             metrics: HubMetrics::new(),
             runtime: tokio::runtime::Handle::try_current().ok(),
+            slugs: DashMap::new(),
         });
         inner.store.set_event_sink(Arc::new(StoreSink(Arc::downgrade(&inner))));
         Hub { inner }
@@ -148,6 +157,30 @@ impl Hub {
         self.inner.channels.iter().map(|c| *c.key()).collect()
     }
 
+    /// The session a public slug names. A crowd joining a live session all name the same slug:
+    /// one store query serves them all for [`SLUG_TTL`], instead of one each.
+    pub async fn session_by_slug(&self, slug: &str) -> Result<Option<SessionId>, StoreError> {
+        if let Some(hit) = self.inner.slugs.get(slug) {
+            let (id, read_at) = *hit;
+            if read_at.elapsed() < SLUG_TTL {
+                return Ok(Some(id));
+            }
+        }
+        let found = self.inner.store.session_id_by_slug(slug).await?;
+        match found {
+            Some(id) => {
+                if self.inner.slugs.len() >= SLUG_CACHE_MAX {
+                    self.inner.slugs.clear();
+                }
+                self.inner.slugs.insert(slug.into(), (id, Instant::now()));
+            }
+            None => {
+                self.inner.slugs.remove(slug);
+            }
+        }
+        Ok(found)
+    }
+
     /// Follows `session` for `audience`: first every event after `since` from the log, then live
     /// events, with no gap and no duplicate. `since` is an offset the client has seen (0 for the
     /// whole log).
@@ -180,10 +213,14 @@ impl Hub {
         // replay or in this receiver (or both; duplicates are skipped by offset).
         let rx = lease.channel.sender(audience).subscribe();
         let (start_head, read_it) = lease.start().await?;
-        let head = if read_it {
-            start_head
-        } else {
-            self.inner.store.last_offset(session).await?.ok_or(HubError::UnknownSession(session))?
+        // On a running channel the head is what its sequencer has delivered: read after the
+        // receiver was subscribed, so every later event reaches it, and no query per viewer (a
+        // crowd joining a live session was one log read each). A `since` past it (a client that
+        // read a newer offset from the API than the hub has delivered yet) asks the log.
+        let head = match lease.channel.delivered_through() {
+            _ if read_it => start_head,
+            Some(delivered) if since.is_none_or(|s| s <= delivered) => delivered,
+            _ => self.inner.store.last_offset(session).await?.ok_or(HubError::UnknownSession(session))?,
         };
         Ok(Subscription::new(lease, audience, rx, since.unwrap_or(head), head))
     }

@@ -75,6 +75,12 @@ impl Sequencer {
         }
     }
 
+    /// The offset of the last event delivered (everything up to it has gone to the
+    /// subscribers in order); `None` before [`Sequencer::start_after`].
+    pub fn delivered_through(&self) -> Option<Offset> {
+        self.next.map(|next| Offset(next.0 - 1))
+    }
+
     /// Records that the log has reached `head` without carrying the events (e.g. a bare
     /// notification from another node); the gap filler then reads them.
     pub fn observe_head(&mut self, head: Offset) {

@@ -377,8 +377,8 @@ async fn subscribe(hub: &Hub, principal: Option<&StaffPrincipal>, req: Subscribe
     };
     let session = match (req.session_id, req.slug.as_deref()) {
         (Some(id), _) => id,
-        (None, Some(slug)) => match hub.store().session_by_slug(slug).await {
-            Ok(Some(session)) => session.id,
+        (None, Some(slug)) => match hub.session_by_slug(slug).await {
+            Ok(Some(id)) => id,
             Ok(None) => return error_control("unknown_session", "no session has this slug", None),
             Err(e) => {
                 tracing::warn!(error = %e, "session lookup by slug failed");

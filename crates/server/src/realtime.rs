@@ -69,8 +69,7 @@ pub async fn public_events(
     ApiQuery(q): ApiQuery<SinceQuery>,
     headers: HeaderMap,
 ) -> ApiResult<Response> {
-    let session =
-        state.store.session_by_slug(&slug).await?.ok_or_else(|| ApiError::NotFound("session".into()))?;
+    let session = state.hub.session_by_slug(&slug).await?.ok_or_else(|| ApiError::NotFound("session".into()))?;
     let last_event_id = headers
         .get("last-event-id")
         .and_then(|v| v.to_str().ok())
@@ -87,8 +86,8 @@ pub async fn public_events(
     // Without a position, a new viewer starts from now: the page it loaded already shows the past.
     let sub = match last_event_id.or(q.since) {
         Some(n) if n < 0 => return Err(ApiError::BadRequest("since must not be negative".into())),
-        Some(n) => state.hub.subscribe(session.id, EventAudience::Public, Offset(n)).await,
-        None => state.hub.subscribe_from_head(session.id, EventAudience::Public).await,
+        Some(n) => state.hub.subscribe(session, EventAudience::Public, Offset(n)).await,
+        None => state.hub.subscribe_from_head(session, EventAudience::Public).await,
     }
     .map_err(|e| match e {
         curbside_hub::HubError::UnknownSession(_) => ApiError::NotFound("session".into()),

@@ -10,8 +10,7 @@ use curbside_domain::{
     CommentId, Question, QuestionChange, QuestionId, QuestionSource, QuestionState, SessionId, SourceId,
     StoredEvent,
 };
-use std::collections::BTreeMap;
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 
 /// A comment as a connector hands it over, already matched to its session.
 pub type IncomingComment = curbside_domain::NewComment;
@@ -39,30 +38,15 @@ impl Store {
         let mut last_comment: BTreeMap<SourceId, i64> = BTreeMap::new();
         let screener = self.screener();
         let mut contexts: BTreeMap<SessionId, SessionContext> = BTreeMap::new();
+        // Which comments are stored already: one query per platform and chunk, not a failed
+        // insert per comment (a polled page overlaps the webhooks' deliveries).
+        let mut known = stored_comment_ids(&mut tx, &batch).await?;
         for c in &batch {
-            let comment_id: Option<i64> = sqlx::query_scalar(
-                "INSERT INTO comments (platform, platform_comment_id, session_id, source_id, author_id, \
-                 author_name, text, parent_id, platform_time, received_at, via) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) \
-                 ON CONFLICT (platform, platform_comment_id) DO NOTHING RETURNING id",
-            )
-            .bind(c.platform.as_str())
-            .bind(&c.platform_comment_id)
-            .bind(c.session_id.0)
-            .bind(c.source_id.map(|s| s.0))
-            .bind(&c.author_id)
-            .bind(&c.author_name)
-            .bind(&c.text)
-            .bind(&c.parent_id)
-            .bind(c.platform_time)
-            .bind(now)
-            .bind(&c.via)
-            .fetch_optional(&mut *tx)
-            .await?;
-            let Some(comment_id) = comment_id else {
+            // Also a comment given twice in this batch: the first copy is the one kept.
+            if !known.insert((c.platform.as_str(), c.platform_comment_id.clone())) {
                 outcome.duplicates += 1;
                 continue;
-            };
+            }
             let text = c.text.trim();
             // Screened before anyone sees it, in this transaction: the default public wording
             // is the redacted text, never the raw comment.
@@ -87,12 +71,33 @@ impl Store {
             .bind(now)
             .fetch_one(&mut *tx)
             .await?;
-            sqlx::query("UPDATE comments SET question_id = $1, origin_question_id = $2 WHERE id = $3")
-                .bind(question_id)
-                .bind(question_id)
-                .bind(comment_id)
-                .execute(&mut *tx)
-                .await?;
+            let comment_id: Option<i64> = sqlx::query_scalar(
+                "INSERT INTO comments (platform, platform_comment_id, session_id, source_id, author_id, \
+                 author_name, text, parent_id, platform_time, received_at, via, question_id, origin_question_id) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) \
+                 ON CONFLICT (platform, platform_comment_id) DO NOTHING RETURNING id",
+            )
+            .bind(c.platform.as_str())
+            .bind(&c.platform_comment_id)
+            .bind(c.session_id.0)
+            .bind(c.source_id.map(|s| s.0))
+            .bind(&c.author_id)
+            .bind(&c.author_name)
+            .bind(&c.text)
+            .bind(&c.parent_id)
+            .bind(c.platform_time)
+            .bind(now)
+            .bind(&c.via)
+            .bind(question_id)
+            .bind(question_id)
+            .fetch_optional(&mut *tx)
+            .await?;
+            let Some(comment_id) = comment_id else {
+                // Stored by a concurrent writer since the look-up (PostgreSQL): not new after all.
+                sqlx::query("DELETE FROM questions WHERE id = $1").bind(question_id).execute(&mut *tx).await?;
+                outcome.duplicates += 1;
+                continue;
+            };
             if let Some(source) = c.source_id {
                 let newest = last_comment.entry(source).or_insert(c.platform_time);
                 *newest = (*newest).max(c.platform_time);
@@ -153,3 +158,32 @@ impl Store {
         Ok(outcome)
     }
 }
+
+/// Comment ids (per platform) of `batch` that are stored already.
+async fn stored_comment_ids(
+    tx: &mut sqlx::AnyConnection,
+    batch: &[IncomingComment],
+) -> Result<HashSet<(&'static str, String)>> {
+    let mut by_platform: BTreeMap<&'static str, Vec<&str>> = BTreeMap::new();
+    for c in batch {
+        by_platform.entry(c.platform.as_str()).or_default().push(&c.platform_comment_id);
+    }
+    let mut known = HashSet::new();
+    for (platform, ids) in by_platform {
+        for chunk in ids.chunks(IDS_PER_LOOKUP) {
+            let list = (0..chunk.len()).map(|i| format!("${}", i + 2)).collect::<Vec<_>>().join(", ");
+            let sql = format!(
+                "SELECT platform_comment_id FROM comments WHERE platform = $1 AND platform_comment_id IN ({list})"
+            );
+            let mut query = sqlx::query_scalar::<_, String>(&sql).bind(platform);
+            for id in chunk {
+                query = query.bind(*id);
+            }
+            known.extend(query.fetch_all(&mut *tx).await?.into_iter().map(|id| (platform, id)));
+        }
+    }
+    Ok(known)
+}
+
+/// Comment ids per look-up query.
+const IDS_PER_LOOKUP: usize = 500;

@@ -235,6 +235,10 @@ impl Store {
     }
 }
 
+/// Events written by one `INSERT` (5 parameters each: well inside SQLite's and PostgreSQL's
+/// limits on parameters per statement).
+const EVENTS_PER_INSERT: usize = 200;
+
 /// Appends `events` to `session`'s log inside `tx`, taking the next offsets from
 /// `sessions.last_offset`. The row update also serialises concurrent writers to one session on
 /// PostgreSQL, so offsets are gap-free and commit in order.
@@ -270,16 +274,6 @@ pub(crate) async fn append_events(
         let offset = last - count + 1 + i as i64;
         let staff_json = serde_json::to_string(&ev.staff)?;
         let public_json = ev.public.as_ref().map(serde_json::to_string).transpose()?;
-        sqlx::query(
-            "INSERT INTO events (session_id, event_offset, at, staff_json, public_json) VALUES ($1, $2, $3, $4, $5)",
-        )
-        .bind(session.0)
-        .bind(offset)
-        .bind(at)
-        .bind(&staff_json)
-        .bind(&public_json)
-        .execute(&mut *tx)
-        .await?;
         stored.push(StoredEvent {
             session_id: session,
             offset: curbside_domain::Offset(offset),
@@ -287,6 +281,25 @@ pub(crate) async fn append_events(
             staff_json,
             public_json,
         });
+    }
+    // Many rows per statement: a 1,000-comment webhook appends 1,000 events, and each
+    // statement is a round trip to the database.
+    for chunk in stored.chunks(EVENTS_PER_INSERT) {
+        let mut sql = String::from(
+            "INSERT INTO events (session_id, event_offset, at, staff_json, public_json) VALUES ",
+        );
+        for i in 0..chunk.len() {
+            let p = i * 5;
+            if i > 0 {
+                sql.push_str(", ");
+            }
+            sql.push_str(&format!("(${}, ${}, ${}, ${}, ${})", p + 1, p + 2, p + 3, p + 4, p + 5));
+        }
+        let mut query = sqlx::query(&sql);
+        for ev in chunk {
+            query = query.bind(session.0).bind(ev.offset.0).bind(at).bind(&ev.staff_json).bind(&ev.public_json);
+        }
+        query.execute(&mut *tx).await?;
     }
     Ok(stored)
 }

@@ -289,13 +289,19 @@ impl Store {
         load_session(&mut conn, id).await
     }
 
-    pub async fn session_by_slug(&self, slug: &str) -> Result<Option<Session>> {
+    /// The id of the session with this slug: one indexed read (the realtime endpoints need no
+    /// more).
+    pub async fn session_id_by_slug(&self, slug: &str) -> Result<Option<SessionId>> {
         let id: Option<i64> = sqlx::query_scalar("SELECT id FROM sessions WHERE slug = $1")
             .bind(slug)
             .fetch_optional(self.read_pool())
             .await?;
-        match id {
-            Some(id) => Ok(Some(self.session(SessionId(id)).await?)),
+        Ok(id.map(SessionId))
+    }
+
+    pub async fn session_by_slug(&self, slug: &str) -> Result<Option<Session>> {
+        match self.session_id_by_slug(slug).await? {
+            Some(id) => Ok(Some(self.session(id).await?)),
             None => Ok(None),
         }
     }
