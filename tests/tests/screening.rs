@@ -563,6 +563,53 @@ async fn an_answer_to_a_myth_is_marked_myth_addressed_on_the_transcript(backend:
     app.finish().await;
 }
 
+/// Duplicate suggestions name only questions still open, also when ingest reuses the session's
+/// duplicate index between webhook bodies: a rejection in between takes its question out.
+async fn a_duplicate_is_suggested_only_against_questions_still_open(backend: Backend) {
+    let mut app = TestApp::spawn(backend).await;
+    let sid = app.create_session("Open duplicates").await["id"].as_i64().expect("id");
+    let admin = app.admin().await;
+    let texts = [
+        "Is coffee bad for your heart?",
+        "is coffee bad for the heart",
+        "is coffee really bad for your heart",
+        "coffee bad for your heart, is it?",
+    ];
+    let mut ids = Vec::new();
+    for (i, text) in texts.iter().enumerate() {
+        let n = 41 + i;
+        assert_eq!(app.webhook(&fb_comment("add", &n.to_string(), &format!("74{i}"), text)).await.0, 200);
+        let qs = app.questions(sid).await;
+        let q = qs.iter().find(|q| q["original_text"] == *text).expect("stored").clone();
+        let suggested = q["screening"]["duplicate_of"].as_i64();
+        match i {
+            0 => assert_eq!(suggested, None, "{q}"),
+            1 => assert_eq!(suggested, Some(ids[0]), "the first question is suggested: {q}"),
+            // The first was rejected after the second arrived: the second is suggested now.
+            2 => assert_eq!(suggested, Some(ids[1]), "never a rejected question: {q}"),
+            // Every earlier one is rejected: nothing to merge into.
+            _ => assert_eq!(suggested, None, "{q}"),
+        }
+        let id = q["id"].as_i64().expect("id");
+        ids.push(id);
+        if i == 1 {
+            let (s, _) = app
+                .call("POST", &format!("/api/questions/{}/reject", ids[0]), Some(&admin), Some(json!({})))
+                .await;
+            assert_eq!(s, 200);
+        }
+        if i == 2 {
+            for id in &ids[1..] {
+                let (s, _) = app
+                    .call("POST", &format!("/api/questions/{id}/reject"), Some(&admin), Some(json!({})))
+                    .await;
+                assert_eq!(s, 200);
+            }
+        }
+    }
+    app.finish().await;
+}
+
 on_both_backends!(
     an_emergency_gets_the_crisis_reply_and_stays_on_follow_up_until_an_outcome,
     a_webhook_comment_is_screened_and_its_default_wording_redacted,
@@ -573,4 +620,5 @@ on_both_backends!(
     spam_is_rejected_at_ingest_only_when_the_session_allows_it_and_a_moderator_can_undo,
     exact_duplicates_merge_into_the_first_question_when_the_session_allows_it,
     an_answer_to_a_myth_is_marked_myth_addressed_on_the_transcript,
+    a_duplicate_is_suggested_only_against_questions_still_open,
 );

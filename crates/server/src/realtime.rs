@@ -69,7 +69,8 @@ pub async fn public_events(
     ApiQuery(q): ApiQuery<SinceQuery>,
     headers: HeaderMap,
 ) -> ApiResult<Response> {
-    let session = state.hub.session_by_slug(&slug).await?.ok_or_else(|| ApiError::NotFound("session".into()))?;
+    let session =
+        state.hub.session_by_slug(&slug).await?.ok_or_else(|| ApiError::NotFound("session".into()))?;
     let last_event_id = headers
         .get("last-event-id")
         .and_then(|v| v.to_str().ok())

@@ -4,7 +4,7 @@
 use crate::db::{append_events, NewEvent};
 use crate::questions::load_question;
 use crate::questions::question_event;
-use crate::screening::{with_screening_flags, AutoOutcome, SessionContext};
+use crate::screening::{with_screening_flags, AutoOutcome, CachedContext, SessionContext};
 use crate::{now_millis, Result, Store};
 use curbside_domain::{
     CommentId, Question, QuestionChange, QuestionId, QuestionSource, QuestionState, SessionId, SourceId,
@@ -37,7 +37,7 @@ impl Store {
         let mut created: BTreeMap<SessionId, Vec<NewEvent>> = BTreeMap::new();
         let mut last_comment: BTreeMap<SourceId, i64> = BTreeMap::new();
         let screener = self.screener();
-        let mut contexts: BTreeMap<SessionId, SessionContext> = BTreeMap::new();
+        let mut contexts: BTreeMap<SessionId, CachedContext> = BTreeMap::new();
         // Which comments are stored already: one query per platform and chunk, not a failed
         // insert per comment (a polled page overlaps the webhooks' deliveries).
         let mut known = stored_comment_ids(&mut tx, &batch).await?;
@@ -51,9 +51,17 @@ impl Store {
             // Screened before anyone sees it, in this transaction: the default public wording
             // is the redacted text, never the raw comment.
             let ctx = match contexts.entry(c.session_id) {
-                std::collections::btree_map::Entry::Occupied(e) => e.into_mut(),
+                std::collections::btree_map::Entry::Occupied(e) => &mut e.into_mut().context,
                 std::collections::btree_map::Entry::Vacant(e) => {
-                    e.insert(SessionContext::load(&mut tx, c.session_id, None).await?)
+                    let authors: BTreeSet<&str> = batch
+                        .iter()
+                        .filter(|b| b.session_id == c.session_id)
+                        .filter_map(|b| b.author_id.as_deref())
+                        .collect();
+                    let authors: Vec<&str> = authors.into_iter().collect();
+                    &mut e
+                        .insert(SessionContext::load_cached(self, &mut tx, c.session_id, &authors).await?)
+                        .context
                 }
             };
             let screened = ctx.screen(&screener, text, c.author_id.as_deref());
@@ -94,7 +102,10 @@ impl Store {
             .await?;
             let Some(comment_id) = comment_id else {
                 // Stored by a concurrent writer since the look-up (PostgreSQL): not new after all.
-                sqlx::query("DELETE FROM questions WHERE id = $1").bind(question_id).execute(&mut *tx).await?;
+                sqlx::query("DELETE FROM questions WHERE id = $1")
+                    .bind(question_id)
+                    .execute(&mut *tx)
+                    .await?;
                 outcome.duplicates += 1;
                 continue;
             };
@@ -154,7 +165,10 @@ impl Store {
         for (session, new_events) in created {
             events.extend(append_events(&mut tx, session, now, new_events).await?);
         }
-        outcome.events = self.commit(tx, events).await?;
+        outcome.events = self.commit_ingest(tx, events).await?;
+        for (session, context) in contexts {
+            context.put_back(self, session);
+        }
         Ok(outcome)
     }
 }

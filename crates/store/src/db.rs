@@ -63,6 +63,9 @@ struct Inner {
     /// The configured detectors every incoming comment goes through (built-in lists until
     /// configuration installs its own).
     screener: OnceLock<Arc<curbside_screening::Screener>>,
+    /// Sessions' duplicate indexes kept between ingest writes (SQLite only; see
+    /// [`crate::screening::IndexCache`]).
+    pub(crate) duplicate_indexes: crate::screening::IndexCache,
 }
 
 impl std::fmt::Debug for Store {
@@ -134,6 +137,7 @@ impl Store {
                 reply_cap: AtomicUsize::new(DEFAULT_REPLY_CAP),
                 secret_key: std::sync::RwLock::new(None),
                 screener: OnceLock::new(),
+                duplicate_indexes: crate::screening::IndexCache::default(),
             }),
         }
     }
@@ -178,6 +182,18 @@ impl Store {
         let _ = self.inner.screener.set(Arc::new(screener));
     }
 
+    /// Drops every cached duplicate index (after a purge or an erasure: the raw wording they
+    /// were built from is gone).
+    pub(crate) fn forget_duplicate_indexes(&self) {
+        self.inner.duplicate_indexes.clear();
+    }
+
+    pub(crate) fn duplicate_indexes(&self) -> Option<&crate::screening::IndexCache> {
+        // On SQLite every write goes through this process's one write connection, so every
+        // change reaches `commit`; PostgreSQL may have other nodes writing.
+        (self.inner.backend == Backend::Sqlite).then_some(&self.inner.duplicate_indexes)
+    }
+
     pub(crate) fn screener(&self) -> Arc<curbside_screening::Screener> {
         self.inner.screener.get_or_init(|| Arc::new(curbside_screening::Screener::default())).clone()
     }
@@ -219,6 +235,18 @@ impl Store {
 
     /// Commits `tx` and hands the events it appended to the sink.
     pub(crate) async fn commit(&self, tx: Tx, events: Vec<StoredEvent>) -> Result<Vec<StoredEvent>> {
+        // Any change but ingest's own may have closed a question a duplicate index holds.
+        let mut sessions: Vec<SessionId> = events.iter().map(|e| e.session_id).collect();
+        sessions.dedup();
+        for session in sessions {
+            self.inner.duplicate_indexes.invalidate(session);
+        }
+        self.commit_ingest(tx, events).await
+    }
+
+    /// [`Store::commit`] for ingest, which keeps its sessions' duplicate indexes up to date
+    /// itself.
+    pub(crate) async fn commit_ingest(&self, tx: Tx, events: Vec<StoredEvent>) -> Result<Vec<StoredEvent>> {
         tx.commit().await?;
         if !events.is_empty() {
             if let Some(sink) = self.inner.sink.get() {
@@ -297,7 +325,8 @@ pub(crate) async fn append_events(
         }
         let mut query = sqlx::query(&sql);
         for ev in chunk {
-            query = query.bind(session.0).bind(ev.offset.0).bind(at).bind(&ev.staff_json).bind(&ev.public_json);
+            query =
+                query.bind(session.0).bind(ev.offset.0).bind(at).bind(&ev.staff_json).bind(&ev.public_json);
         }
         query.execute(&mut *tx).await?;
     }

@@ -41,6 +41,7 @@ impl Store {
         // A staff member's purge is always recorded; the hourly schedule only when it removed something.
         if report.comments == 0 && actor.user_id.is_none() {
             tx.commit().await?;
+            self.forget_duplicate_indexes();
             return Ok(report);
         }
         audit(
@@ -54,6 +55,7 @@ impl Store {
         )
         .await?;
         tx.commit().await?;
+        self.forget_duplicate_indexes();
         Ok(report)
     }
 
@@ -94,6 +96,7 @@ impl Store {
             events.extend(append_events(&mut tx, session, now, new_events).await?);
         }
         self.commit(tx, events).await?;
+        self.forget_duplicate_indexes();
         Ok(report)
     }
 }

@@ -15,6 +15,8 @@ use curbside_domain::{
 use curbside_screening::{DuplicateIndex, ScreenContext, Screened, Screener};
 use sqlx::{AnyConnection, Row};
 use std::collections::{BTreeSet, HashMap};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
 
 /// Flags that screening owns: recomputed whenever a question's text is screened again.
 const SCREENING_FLAGS: [Flag; 6] =
@@ -23,43 +25,140 @@ const SCREENING_FLAGS: [Flag; 6] =
 /// What a session's earlier comments tell screening, loaded once per session per write.
 pub(crate) struct SessionContext {
     index: DuplicateIndex,
+    /// The newest question id `index` has seen (for putting it back in the cache).
+    through: i64,
     by_author: HashMap<String, Vec<String>>,
     /// What the session's producer lets screening decide by itself.
     pub(crate) auto: AutoHandling,
 }
 
+/// How long a cached duplicate index is trusted before it is built afresh from the database
+/// (bounds what a change made outside this process, e.g. `curbside purge`, can leave in it).
+const INDEX_TTL: Duration = Duration::from_secs(60);
+
+/// Sessions' duplicate indexes between ingest writes. Building one reads every open question of
+/// the session and fingerprints it: per webhook body, that grew with the session (a 100-comment
+/// body into a session of 20,000 questions cost over 100 ms). Ingest takes the index, adds its
+/// new questions and puts it back after committing; every other commit to the session (a
+/// rejection, a merge, an undo) invalidates it, and so does a commit that happened between.
+#[derive(Default)]
+pub(crate) struct IndexCache {
+    slots: Mutex<HashMap<SessionId, IndexSlot>>,
+}
+
+#[derive(Default)]
+struct IndexSlot {
+    /// Bumped by every invalidation: an index taken before one is not put back.
+    generation: u64,
+    cached: Option<(DuplicateIndex, i64, Instant)>,
+}
+
+impl IndexCache {
+    fn slots(&self) -> std::sync::MutexGuard<'_, HashMap<SessionId, IndexSlot>> {
+        self.slots.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    pub(crate) fn clear(&self) {
+        for slot in self.slots().values_mut() {
+            slot.generation += 1;
+            slot.cached = None;
+        }
+    }
+
+    pub(crate) fn invalidate(&self, session: SessionId) {
+        let mut slots = self.slots();
+        if let Some(slot) = slots.get_mut(&session) {
+            slot.generation += 1;
+            slot.cached = None;
+        }
+    }
+
+    /// The cached index of `session` (and the newest question id it holds), if fresh, with the
+    /// generation to give back to [`IndexCache::put`].
+    fn take(&self, session: SessionId) -> (Option<(DuplicateIndex, i64)>, u64) {
+        let mut slots = self.slots();
+        let slot = slots.entry(session).or_default();
+        let cached = slot.cached.take().filter(|(_, _, at)| at.elapsed() < INDEX_TTL);
+        (cached.map(|(index, through, _)| (index, through)), slot.generation)
+    }
+
+    /// Keeps `index` for the next write, unless the session changed since `generation`.
+    fn put(&self, session: SessionId, generation: u64, index: DuplicateIndex, through: i64) {
+        let mut slots = self.slots();
+        let slot = slots.entry(session).or_default();
+        if slot.generation == generation {
+            slot.cached = Some((index, through, Instant::now()));
+        }
+    }
+}
+
+/// A [`SessionContext`] taken from the cache for one ingest write; give it back with
+/// [`CachedContext::put_back`] after the commit.
+pub(crate) struct CachedContext {
+    pub(crate) context: SessionContext,
+    generation: Option<u64>,
+}
+
+impl CachedContext {
+    pub(crate) fn put_back(self, store: &Store, session: SessionId) {
+        if let (Some(cache), Some(generation)) = (store.duplicate_indexes(), self.generation) {
+            cache.put(session, generation, self.context.index, self.context.through);
+        }
+    }
+}
+
 impl SessionContext {
     /// Reads the session's open questions (not rejected or merged; `exclude` left out, for a
-    /// question screened again) and its comments' authors.
+    /// question screened again) and the earlier comments of `authors`.
     pub(crate) async fn load(
         conn: &mut AnyConnection,
         session: SessionId,
         exclude: Option<QuestionId>,
+        authors: &[&str],
     ) -> Result<SessionContext> {
-        let rows = sqlx::query(
-            "SELECT id, original_text FROM questions WHERE session_id = $1 \
-             AND state NOT IN ('rejected', 'merged') ORDER BY id",
-        )
-        .bind(session.0)
-        .fetch_all(&mut *conn)
-        .await?;
         let mut index = DuplicateIndex::new();
-        for r in &rows {
-            let id = QuestionId(r.try_get("id")?);
-            if Some(id) != exclude {
-                let text: String = r.try_get("original_text")?;
-                index.add(id, &text);
-            }
-        }
-        let rows = sqlx::query(
-            "SELECT author_id, text FROM comments WHERE session_id = $1 AND author_id IS NOT NULL ORDER BY id",
-        )
-        .bind(session.0)
-        .fetch_all(&mut *conn)
-        .await?;
+        let through = add_open_questions(conn, session, 0, exclude, &mut index).await?;
+        SessionContext::finish(conn, session, index, through, authors).await
+    }
+
+    /// [`SessionContext::load`] for ingest, starting from the cached index when there is one.
+    pub(crate) async fn load_cached(
+        store: &Store,
+        conn: &mut AnyConnection,
+        session: SessionId,
+        authors: &[&str],
+    ) -> Result<CachedContext> {
+        let Some(cache) = store.duplicate_indexes() else {
+            let context = SessionContext::load(conn, session, None, authors).await?;
+            return Ok(CachedContext { context, generation: None });
+        };
+        let (cached, generation) = cache.take(session);
+        let (mut index, from) = cached.unwrap_or_default();
+        let through = add_open_questions(conn, session, from, None, &mut index).await?.max(from);
+        let context = SessionContext::finish(conn, session, index, through, authors).await?;
+        Ok(CachedContext { context, generation: Some(generation) })
+    }
+
+    async fn finish(
+        conn: &mut AnyConnection,
+        session: SessionId,
+        index: DuplicateIndex,
+        through: i64,
+        authors: &[&str],
+    ) -> Result<SessionContext> {
         let mut by_author: HashMap<String, Vec<String>> = HashMap::new();
-        for r in &rows {
-            by_author.entry(r.try_get("author_id")?).or_default().push(r.try_get("text")?);
+        for chunk in authors.chunks(AUTHORS_PER_LOOKUP) {
+            let list = (0..chunk.len()).map(|i| format!("${}", i + 2)).collect::<Vec<_>>().join(", ");
+            let sql = format!(
+                "SELECT author_id, text FROM comments WHERE session_id = $1 AND author_id IN ({list}) ORDER BY id"
+            );
+            let mut query = sqlx::query(&sql).bind(session.0);
+            for a in chunk {
+                query = query.bind(*a);
+            }
+            for r in query.fetch_all(&mut *conn).await? {
+                by_author.entry(r.try_get("author_id")?).or_default().push(r.try_get("text")?);
+            }
         }
         let auto = sqlx::query("SELECT auto_reject_spam, auto_merge_duplicates FROM sessions WHERE id = $1")
             .bind(session.0)
@@ -73,7 +172,7 @@ impl SessionContext {
             })
             .transpose()?
             .unwrap_or_default();
-        Ok(SessionContext { index, by_author, auto })
+        Ok(SessionContext { index, through, by_author, auto })
     }
 
     /// Screens one comment of `author`.
@@ -89,6 +188,7 @@ impl SessionContext {
     pub(crate) fn remember(&mut self, question: Option<QuestionId>, text: &str, author: Option<&str>) {
         if let Some(q) = question {
             self.index.add(q, text);
+            self.through = self.through.max(q.0);
         }
         if let Some(a) = author {
             self.by_author.entry(a.to_owned()).or_default().push(text.to_owned());
@@ -268,4 +368,36 @@ async fn audit_auto(
         &serde_json::json!({"from": q.state, "to": next, "detail": detail}),
     )
     .await
+}
+
+/// Authors per look-up of their earlier comments.
+const AUTHORS_PER_LOOKUP: usize = 500;
+
+/// Adds the session's open questions newer than `after` (except `exclude`) to `index`; returns
+/// the newest id read (0 for none).
+async fn add_open_questions(
+    conn: &mut AnyConnection,
+    session: SessionId,
+    after: i64,
+    exclude: Option<QuestionId>,
+    index: &mut DuplicateIndex,
+) -> Result<i64> {
+    let rows = sqlx::query(
+        "SELECT id, original_text FROM questions WHERE session_id = $1 AND id > $2 \
+         AND state NOT IN ('rejected', 'merged') ORDER BY id",
+    )
+    .bind(session.0)
+    .bind(after)
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut newest = 0;
+    for r in &rows {
+        let id = QuestionId(r.try_get("id")?);
+        newest = id.0;
+        if Some(id) != exclude {
+            let text: String = r.try_get("original_text")?;
+            index.add(id, &text);
+        }
+    }
+    Ok(newest)
 }

@@ -340,7 +340,8 @@ impl Store {
                         .bind(row_id)
                         .fetch_one(&mut *tx)
                         .await?;
-                let ctx = SessionContext::load(&mut tx, q.session_id, Some(question)).await?;
+                let authors: Vec<&str> = author.as_deref().into_iter().collect();
+                let ctx = SessionContext::load(&mut tx, q.session_id, Some(question), &authors).await?;
                 let screened = ctx.screen(&self.screener(), &new_text, author.as_deref());
                 flags = with_screening_flags(flags, &screened);
                 public_text = screened.redacted;
