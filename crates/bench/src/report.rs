@@ -266,7 +266,9 @@ fn targets(runs: &[Value]) -> String {
         runs.iter().find(|r| r["scenario"] == "transcript").and_then(|r| num(r, "requests_per_s"));
     check("transcript requests/s".into(), transcript, 5_000.0, false, "");
     format!(
-        "## Targets (issue 9)\n\n| target | limit | measured | |\n|---|---|---|---|\n{}\n",
+        "## Targets (issue 9)\n\n| target | limit | measured | |\n|---|---|---|---|\n{}\n\n\
+         Why a target is not met, what the profile shows and what was optimised: \
+         [measurements](measurements.md#benchmarks-what-the-profiles-show).\n",
         rows.join("\n")
     )
 }
