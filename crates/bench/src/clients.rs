@@ -15,7 +15,9 @@ use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::tungstenite::Message;
 
 /// Every timestamp in a payload is nanoseconds since this instant (same process, monotonic).
-fn base() -> Instant {
+/// `main` sets it first thing: set lazily by the first publish, a planned time before it came
+/// out as 0 and the first publish of the first run went uncounted.
+pub fn base() -> Instant {
     static BASE: OnceLock<Instant> = OnceLock::new();
     *BASE.get_or_init(Instant::now)
 }
@@ -93,12 +95,13 @@ impl Tally {
         }))
     }
 
-    fn record(&self, sent_ns: u64, last: &mut u64) {
+    fn record(&self, sent_ns: u64, last: &mut Option<u64>) {
         // A frame may carry its text twice (e.g. question and answer): count a stamp once.
-        if sent_ns == *last {
+        // (`None` at first: a stamp of 0 is a real time, not "nothing seen yet".)
+        if *last == Some(sent_ns) {
             return;
         }
-        *last = sent_ns;
+        *last = Some(sent_ns);
         let us = now_ns().saturating_sub(sent_ns) / 1000;
         if let Ok(mut h) = self.latency_us.lock() {
             let _ = h.record(us.max(1));
@@ -171,7 +174,7 @@ async fn ws_subscriber(
     tally.connected.fetch_add(1, Ordering::Relaxed);
     drop(ramp_slot.take());
     let mut scanner = Scanner::default();
-    let mut last = 0;
+    let mut last = None;
     while let Some(message) = ws.next().await {
         let data = match message? {
             Message::Text(t) => t,
@@ -217,7 +220,7 @@ async fn sse_subscriber(
     tally.connected.fetch_add(1, Ordering::Relaxed);
     drop(ramp_slot.take());
     let mut scanner = Scanner::default();
-    let mut last = 0;
+    let mut last = None;
     let mut feed = |data: &[u8], scanner: &mut Scanner| {
         scanner.feed(data, |ns| tally.record(ns, &mut last));
     };

@@ -112,6 +112,7 @@ fn emit(line: &Value) {
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
+    clients::base();
     let cli = Cli::parse();
     anyhow::ensure!(
         cli.binary.exists(),

@@ -20,9 +20,10 @@ pub fn router() -> Router<AppState> {
     Router::new().route("/ws", get(ws)).route("/s/{slug}/events", get(public_events))
 }
 
-/// Viewer sockets only ever send small control frames: small buffers keep an idle connection
-/// at a few KiB instead of tungstenite's default 128 KiB read buffer.
-const WS_READ_BUFFER: usize = 4 * 1024;
+/// Viewer sockets only ever send small control frames (a subscribe is about 100 bytes): a small
+/// read buffer keeps an idle connection at a few KiB instead of tungstenite's default 128 KiB.
+/// A larger frame (up to [`WS_MAX_MESSAGE`]) is still read, over several reads.
+const WS_READ_BUFFER: usize = 1024;
 const WS_MAX_MESSAGE: usize = 16 * 1024;
 
 pub async fn ws(
