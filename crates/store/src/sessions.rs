@@ -352,28 +352,35 @@ impl Store {
     /// committed; returns the session as committed, with its new offset.
     pub(crate) async fn commit_session_change(
         &self,
-        mut tx: crate::db::Tx,
+        tx: crate::db::Tx,
         id: SessionId,
         now: i64,
         change: SessionChange,
     ) -> Result<Session> {
-        let mut session = load_session(&mut tx, id).await?;
-        let events = append_events(&mut tx, id, now, vec![session_event(change, &session)]).await?;
-        session.last_offset = events.last().map(|e| e.offset).unwrap_or(session.last_offset);
-        self.commit(tx, events).await?;
-        Ok(session)
+        self.commit_session_event(tx, id, now, change, session_event).await
     }
 
     /// The same for a change the public has no part in (specialists, sources, tokens).
     pub(crate) async fn commit_staff_session_change(
         &self,
-        mut tx: crate::db::Tx,
+        tx: crate::db::Tx,
         id: SessionId,
         now: i64,
         change: SessionChange,
     ) -> Result<Session> {
+        self.commit_session_event(tx, id, now, change, staff_session_event).await
+    }
+
+    async fn commit_session_event(
+        &self,
+        mut tx: crate::db::Tx,
+        id: SessionId,
+        now: i64,
+        change: SessionChange,
+        event: fn(SessionChange, &Session) -> NewEvent,
+    ) -> Result<Session> {
         let mut session = load_session(&mut tx, id).await?;
-        let events = append_events(&mut tx, id, now, vec![staff_session_event(change, &session)]).await?;
+        let events = append_events(&mut tx, id, now, vec![event(change, &session)]).await?;
         session.last_offset = events.last().map(|e| e.offset).unwrap_or(session.last_offset);
         self.commit(tx, events).await?;
         Ok(session)
