@@ -193,8 +193,12 @@ async fn malformed_input_gets_a_clear_4xx(backend: Backend) {
         .call("POST", "/api/sessions", Some(&admin), Some(json!({"title": "x", "sources": [{"platform": "facebook", "page_id": "abc", "live_video_id": "1", "access_token": "t"}]})))
         .await;
     assert_eq!(status, 422, "{body}");
-    let (status, _) = app.call("GET", "/api/questions/not-a-number", Some(&admin), None).await;
-    assert_eq!(status, 400);
+    let (status, body) = app.call("GET", "/api/questions/not-a-number", Some(&admin), None).await;
+    assert_eq!(
+        (status, body["error"].clone()),
+        (404, json!("not_found")),
+        "a path id that is not a number names nothing: {body}"
+    );
     let (status, _) = app.call("GET", "/api/questions/999999", Some(&admin), None).await;
     assert_eq!(status, 404);
     let (status, _) = app.call("GET", "/api/no-such-route", Some(&admin), None).await;

@@ -178,9 +178,11 @@ impl From<JsonRejection> for ApiError {
     }
 }
 
+/// A path whose id is not a number names no resource: 404, like an id that does not exist.
 impl From<PathRejection> for ApiError {
     fn from(r: PathRejection) -> Self {
-        ApiError::BadRequest(format!("bad path: {}", r.body_text()))
+        tracing::debug!(rejection = %r.body_text(), "path names no resource");
+        ApiError::NotFound("resource".into())
     }
 }
 

@@ -64,10 +64,10 @@ impl Modify for Security {
 /// Every error status an `/api` operation can answer, each with the JSON error body
 /// (`ErrorBody`): what the shared extractors, limits and the store produce, whatever the route.
 pub const ERROR_STATUSES: [(u16, &str); 9] = [
-    (400, "Malformed request: JSON syntax, path or query string (the message says which)."),
+    (400, "Malformed request: JSON syntax or query string (the message says which)."),
     (401, "Not signed in or the sign-in expired; on /api/login, a wrong email or password."),
     (403, "The role may not do this (the message names the roles that may), or a cookie-authenticated write lacks X-CSRF-Token."),
-    (404, "No such resource."),
+    (404, "No such resource (also a path id that is not a number)."),
     (409, "Refused by the current state: a stale `version`, a decision already made, a duplicate."),
     (413, "The body is larger than the API accepts (64 KiB)."),
     (422, "Well-formed JSON that breaks a rule; the message names the field and the rule."),
