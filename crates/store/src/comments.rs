@@ -1,7 +1,7 @@
 //! Ingest: platform comments become stored comments and new questions, once per platform comment
 //! id however often and however batched they arrive (webhook retries, polling overlap).
 
-use crate::db::{append_events, NewEvent};
+use crate::db::{append_events, placeholders, NewEvent};
 use crate::questions::load_question;
 use crate::questions::question_event;
 use crate::screening::{with_screening_flags, AutoOutcome, CachedContext, SessionContext};
@@ -185,9 +185,9 @@ async fn stored_comment_ids(
     let mut known = HashSet::new();
     for (platform, ids) in by_platform {
         for chunk in ids.chunks(IDS_PER_LOOKUP) {
-            let list = (0..chunk.len()).map(|i| format!("${}", i + 2)).collect::<Vec<_>>().join(", ");
             let sql = format!(
-                "SELECT platform_comment_id FROM comments WHERE platform = $1 AND platform_comment_id IN ({list})"
+                "SELECT platform_comment_id FROM comments WHERE platform = $1 AND platform_comment_id IN ({})",
+                placeholders(2, chunk.len())
             );
             let mut query = sqlx::query_scalar::<_, String>(&sql).bind(platform);
             for id in chunk {

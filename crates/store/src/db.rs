@@ -316,13 +316,9 @@ pub(crate) async fn append_events(
         let mut sql = String::from(
             "INSERT INTO events (session_id, event_offset, at, staff_json, public_json) VALUES ",
         );
-        for i in 0..chunk.len() {
-            let p = i * 5;
-            if i > 0 {
-                sql.push_str(", ");
-            }
-            sql.push_str(&format!("(${}, ${}, ${}, ${}, ${})", p + 1, p + 2, p + 3, p + 4, p + 5));
-        }
+        let rows: Vec<String> =
+            (0..chunk.len()).map(|i| format!("({})", placeholders(i * 5 + 1, 5))).collect();
+        sql.push_str(&rows.join(", "));
         let mut query = sqlx::query(&sql);
         for ev in chunk {
             query =
@@ -348,6 +344,12 @@ fn sqlite_url(url: &str) -> String {
     } else {
         format!("{url}?mode=rwc")
     }
+}
+
+/// `count` numbered placeholders from `$first` on, comma-separated (`$2, $3, $4`): for an
+/// `IN (…)` list of values bound one by one.
+pub(crate) fn placeholders(first: usize, count: usize) -> String {
+    (first..first + count).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
 }
 
 /// The URL without its password, for error messages.

@@ -4,7 +4,7 @@
 //! the session's automatic handling (spam rejected, exact duplicates merged) at ingest.
 
 use crate::audit::{audit_change, audit_entry};
-use crate::db::append_events;
+use crate::db::{append_events, placeholders};
 use crate::questions::load_question;
 use crate::sessions::{load_session, staff_session_event};
 use crate::{now_millis, Actor, Result, Store, StoreError};
@@ -85,6 +85,13 @@ impl IndexCache {
     /// Keeps `index` for the next write, unless the session changed since `generation`.
     fn put(&self, session: SessionId, generation: u64, index: DuplicateIndex, through: i64) {
         let mut slots = self.slots();
+        // Indexes of sessions that stopped receiving comments are not kept past their time
+        // (their slots stay: a few bytes each, holding the generation).
+        for slot in slots.values_mut() {
+            if slot.cached.as_ref().is_some_and(|(_, _, at)| at.elapsed() >= INDEX_TTL) {
+                slot.cached = None;
+            }
+        }
         let slot = slots.entry(session).or_default();
         if slot.generation == generation {
             slot.cached = Some((index, through, Instant::now()));
@@ -148,9 +155,9 @@ impl SessionContext {
     ) -> Result<SessionContext> {
         let mut by_author: HashMap<String, Vec<String>> = HashMap::new();
         for chunk in authors.chunks(AUTHORS_PER_LOOKUP) {
-            let list = (0..chunk.len()).map(|i| format!("${}", i + 2)).collect::<Vec<_>>().join(", ");
             let sql = format!(
-                "SELECT author_id, text FROM comments WHERE session_id = $1 AND author_id IN ({list}) ORDER BY id"
+                "SELECT author_id, text FROM comments WHERE session_id = $1 AND author_id IN ({}) ORDER BY id",
+                placeholders(2, chunk.len())
             );
             let mut query = sqlx::query(&sql).bind(session.0);
             for a in chunk {
