@@ -80,6 +80,8 @@ const FANOUT_ROWS: &[(&str, &str, usize)] = &[
     ("latency p50 (ms)", "latency_ms.p50", 2),
     ("latency p99 (ms)", "latency_ms.p99", 2),
     ("latency max (ms)", "latency_ms.max", 1),
+    ("publisher's wait for the answer p50 (ms)", "publish_ack_ms.p50", 2),
+    ("publisher's wait for the answer p99 (ms)", "publish_ack_ms.p99", 2),
     ("server CPU per delivery (µs)", "cpu_us_per_delivery", 2),
     ("server memory per connection (KiB)", "memory_kib_per_connection", 1),
     ("time to connect all (s)", "ramp_s", 2),

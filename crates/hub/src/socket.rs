@@ -20,6 +20,7 @@ use futures_util::stream::{SplitSink, SplitStream};
 use futures_util::{SinkExt, Stream, StreamExt};
 use serde::Deserialize;
 use std::pin::Pin;
+use std::task::Poll;
 use std::time::Duration;
 use tokio::sync::mpsc;
 use tokio::time::{interval_at, timeout, Instant, MissedTickBehavior};
@@ -52,6 +53,8 @@ pub struct StaffPrincipal {
 const MAX_CLIENT_FRAME: usize = 4096;
 /// Requests the reader may queue for the writer.
 const CONTROL_CAPACITY: usize = 8;
+/// Events written with one flush at most.
+const MAX_BATCH: usize = 32;
 /// How long a closing handshake may take before the connection is simply dropped.
 const CLOSE_GRACE: Duration = Duration::from_secs(1);
 
@@ -92,16 +95,20 @@ pub async fn serve_admitted_socket(
     let ping_interval = hub.config().ping_interval;
     let (sink, stream) = socket.split();
     let (control_tx, mut control_rx) = mpsc::channel(CONTROL_CAPACITY);
-    let mut reader = tokio::spawn(read_client(hub.clone(), stream, principal, control_tx));
+    let mut reader = tokio::spawn(read_client(hub.clone(), stream, principal, control_tx, shutdown));
     let mut out = Outbox { sink, send_timeout: hub.config().send_timeout };
     let mut subs: StreamMap<(SessionId, EventAudience), SubscriptionStream> = StreamMap::new();
     let mut ping = interval_at(Instant::now() + ping_interval, ping_interval);
     ping.set_missed_tick_behavior(MissedTickBehavior::Delay);
+    let mut batch: Vec<Message> = Vec::new();
 
+    // The loop runs once per delivery, so it polls as little as it can: shutdown and the idle
+    // timeout are the reader's to watch (a cancellation future polled here would take the
+    // token's lock twice per event on every connection), and the events already waiting are
+    // written together with one flush.
     let ending = loop {
         let sent = tokio::select! {
             biased;
-            _ = shutdown.cancelled() => break Ending::Close(close_code::GOING_AWAY, "server shutting down"),
             control = control_rx.recv() => match control {
                 None => break Ending::ClientGone,
                 Some(Control::Close(why)) => break Ending::Close(why.code(), why.reason()),
@@ -140,7 +147,19 @@ pub async fn serve_admitted_socket(
             // or the client, which only answers Pings, would look idle.
             _ = ping.tick() => out.send(Message::Ping(Bytes::new())).await,
             Some(((session_id, audience), item)) = subs.next(), if !subs.is_empty() => {
-                out.send(item_message(session_id, audience, item)).await
+                batch.push(item_message(session_id, audience, item));
+                // Whatever else is ready goes out with it, polled with this task's own waker so
+                // that the subscription that has nothing more is registered for the next event.
+                while batch.len() < MAX_BATCH {
+                    let more = std::future::poll_fn(|cx| Poll::Ready(subs.poll_next_unpin(cx))).await;
+                    match more {
+                        Poll::Ready(Some(((session_id, audience), item))) => {
+                            batch.push(item_message(session_id, audience, item));
+                        }
+                        Poll::Ready(None) | Poll::Pending => break,
+                    }
+                }
+                out.send_all(batch.drain(..)).await
             }
         };
         if let Err(stop) = sent {
@@ -177,28 +196,31 @@ enum Control {
     Send(Box<Utf8Bytes>),
     Subscribe(Box<Subscription>),
     Unsubscribe { session_id: SessionId, audience: Option<EventAudience> },
-    Close(ClientFault),
+    Close(Closing),
 }
 
 /// Why the reader wants the connection closed.
 #[derive(Debug, Clone, Copy)]
-enum ClientFault {
+enum Closing {
+    ShuttingDown,
     Idle,
     FrameTooLarge,
 }
 
-impl ClientFault {
+impl Closing {
     fn code(self) -> u16 {
         match self {
-            ClientFault::Idle => close_code::IDLE_TIMEOUT,
-            ClientFault::FrameTooLarge => close_code::MESSAGE_TOO_BIG,
+            Closing::ShuttingDown => close_code::GOING_AWAY,
+            Closing::Idle => close_code::IDLE_TIMEOUT,
+            Closing::FrameTooLarge => close_code::MESSAGE_TOO_BIG,
         }
     }
 
     fn reason(self) -> &'static str {
         match self {
-            ClientFault::Idle => "idle timeout",
-            ClientFault::FrameTooLarge => "client frame too large: the limit is 4 KiB",
+            Closing::ShuttingDown => "server shutting down",
+            Closing::Idle => "idle timeout",
+            Closing::FrameTooLarge => "client frame too large: the limit is 4 KiB",
         }
     }
 }
@@ -223,6 +245,23 @@ impl Outbox {
         // The timer is only armed if the write does not complete at once, so the common case
         // costs no timer registration.
         match timeout(self.send_timeout, self.sink.send(message)).await {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(_)) => Err(Ending::Broken),
+            Err(_) => Err(Ending::Close(close_code::TOO_SLOW, "too slow")),
+        }
+    }
+}
+
+impl Outbox {
+    /// Writes `messages` with one flush at the end (one system call for a burst of events).
+    async fn send_all(&mut self, messages: impl Iterator<Item = Message>) -> Result<(), Ending> {
+        let write = async {
+            for message in messages {
+                self.sink.feed(message).await?;
+            }
+            self.sink.flush().await
+        };
+        match timeout(self.send_timeout, write).await {
             Ok(Ok(())) => Ok(()),
             Ok(Err(_)) => Err(Ending::Broken),
             Err(_) => Err(Ending::Close(close_code::TOO_SLOW, "too slow")),
@@ -260,18 +299,29 @@ async fn read_client(
     mut stream: SplitStream<WebSocket>,
     principal: Option<StaffPrincipal>,
     control: mpsc::Sender<Control>,
+    shutdown: CancellationToken,
 ) {
     let idle = hub.config().idle_timeout;
     loop {
-        let message = match timeout(idle, stream.next()).await {
+        let read = tokio::select! {
+            biased;
+            _ = shutdown.cancelled() => {
+                let _ = control.send(Control::Close(Closing::ShuttingDown)).await;
+                // Read on until the client answers the close, so the TCP close is clean.
+                let _ = timeout(CLOSE_GRACE, async { while let Some(Ok(_)) = stream.next().await {} }).await;
+                return;
+            }
+            read = timeout(idle, stream.next()) => read,
+        };
+        let message = match read {
             Err(_) => {
-                let _ = control.send(Control::Close(ClientFault::Idle)).await;
+                let _ = control.send(Control::Close(Closing::Idle)).await;
                 return;
             }
             Ok(Some(Err(e))) => {
                 // Past the socket's hard limit tungstenite stops reading; say why before closing.
                 if is_too_large(e) {
-                    let _ = control.send(Control::Close(ClientFault::FrameTooLarge)).await;
+                    let _ = control.send(Control::Close(Closing::FrameTooLarge)).await;
                 }
                 return;
             }
@@ -279,9 +329,7 @@ async fn read_client(
             Ok(Some(Ok(message))) => message,
         };
         let reply = match message {
-            Message::Text(text) if text.len() > MAX_CLIENT_FRAME => {
-                Control::Close(ClientFault::FrameTooLarge)
-            }
+            Message::Text(text) if text.len() > MAX_CLIENT_FRAME => Control::Close(Closing::FrameTooLarge),
             Message::Text(text) => handle_client_frame(&hub, principal.as_ref(), text.as_str()).await,
             Message::Binary(_) => {
                 error_control("bad_request", "binary frames are not supported; send JSON text frames", None)

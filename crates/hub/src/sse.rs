@@ -37,6 +37,9 @@ pub fn sse_stream(
     let gauge = sub.metrics().open_connection(ConnectionKind::Sse);
     let mut keep_alive = interval_at(Instant::now() + period, period);
     keep_alive.set_missed_tick_behavior(MissedTickBehavior::Delay);
+    // A token of the stream's own: waiting on the server-wide one from every stream would take
+    // that token's one lock twice per event on every connection.
+    let shutdown = shutdown.child_token();
     let state = SseState { sub, shutdown, keep_alive, _gauge: gauge };
     futures_util::stream::unfold(Some(state), |state| async move {
         let mut st = state?;

@@ -78,6 +78,8 @@ fn common(a: &[u64], b: &[u64]) -> usize {
 /// The word Jaccard a candidate needs for its score to reach [`SIMILAR`] at all (with a perfect
 /// trigram Dice of 1): candidates below it are skipped without comparing trigrams.
 const MIN_JACCARD: f64 = 2.0 * SIMILAR - 1.0;
+/// Earlier questions scored per probe at most: those sharing the most words with it.
+const MAX_SCORED: usize = 256;
 
 /// Earlier questions of a session, fingerprinted once, to compare each new comment against.
 #[derive(Default)]
@@ -178,6 +180,14 @@ impl DuplicateIndex {
                 shared[at as usize] += 1;
             }
         }
+        // A live session can hold thousands of near-identical questions, which all share the
+        // probe's words: only those sharing the most are scored (per comment, the cost stays
+        // flat as the session grows instead of growing with it). Below the cap this is every
+        // candidate, as before.
+        if touched.len() > MAX_SCORED {
+            touched.sort_unstable_by_key(|&at| (std::cmp::Reverse(shared[at as usize]), at));
+            touched.truncate(MAX_SCORED);
+        }
         // Oldest first, as a full scan would visit them: ties keep the oldest question.
         touched.sort_unstable();
         let mut best: Option<DuplicateHit> = None;
@@ -209,6 +219,19 @@ pub fn similarity(a: &str, b: &str) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn among_thousands_of_near_identical_questions_the_closest_is_still_found() {
+        let mut idx = DuplicateIndex::new();
+        // More candidates than are scored: each shares "safe exercise stent" with the probe.
+        for n in 0..1000 {
+            idx.add(QuestionId(n), &format!("Is it safe to exercise after a stent? viewer{n}"));
+        }
+        // The one that also shares "heart" and "walking" must win over the crowd.
+        idx.add(QuestionId(5000), "Is it safe to exercise after a heart stent by walking?");
+        let hit = idx.best("Is brisk walking safe exercise after a heart stent?").expect("a duplicate");
+        assert_eq!((hit.of, hit.exact), (QuestionId(5000), false));
+    }
 
     #[test]
     fn exact_duplicates_ignore_case_accents_and_punctuation() {

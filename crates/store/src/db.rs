@@ -14,7 +14,7 @@ static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("../../migrat
 static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations/postgres");
 
 /// What sqlx's `Any` driver calls a PostgreSQL connection.
-const POSTGRES_BACKEND: &str = "PostgreSQL";
+pub(crate) const POSTGRES_BACKEND: &str = "PostgreSQL";
 
 /// Replies per answered question when none is configured: enough for a popular merged
 /// question, few enough to stay human-paced on the platform.
@@ -66,6 +66,9 @@ struct Inner {
     /// Sessions' duplicate indexes kept between ingest writes (SQLite only; see
     /// [`crate::screening::IndexCache`]).
     pub(crate) duplicate_indexes: crate::screening::IndexCache,
+    /// Ingest batches waiting to be written together (SQLite only; see
+    /// [`Store::ingest_comments`]).
+    ingest_queue: crate::comments::IngestQueue,
 }
 
 impl std::fmt::Debug for Store {
@@ -138,6 +141,7 @@ impl Store {
                 secret_key: std::sync::RwLock::new(None),
                 screener: OnceLock::new(),
                 duplicate_indexes: crate::screening::IndexCache::default(),
+                ingest_queue: crate::comments::IngestQueue::default(),
             }),
         }
     }
@@ -192,6 +196,11 @@ impl Store {
         // On SQLite every write goes through this process's one write connection, so every
         // change reaches `commit`; PostgreSQL may have other nodes writing.
         (self.inner.backend == Backend::Sqlite).then_some(&self.inner.duplicate_indexes)
+    }
+
+    pub(crate) fn ingest_queue(&self) -> Option<&crate::comments::IngestQueue> {
+        // PostgreSQL takes concurrent writers (and other nodes write too): no queue there.
+        (self.inner.backend == Backend::Sqlite).then_some(&self.inner.ingest_queue)
     }
 
     pub(crate) fn screener(&self) -> Arc<curbside_screening::Screener> {
@@ -313,12 +322,10 @@ pub(crate) async fn append_events(
     // Many rows per statement: a 1,000-comment webhook appends 1,000 events, and each
     // statement is a round trip to the database.
     for chunk in stored.chunks(EVENTS_PER_INSERT) {
-        let mut sql = String::from(
-            "INSERT INTO events (session_id, event_offset, at, staff_json, public_json) VALUES ",
+        let sql = format!(
+            "INSERT INTO events (session_id, event_offset, at, staff_json, public_json) VALUES {}",
+            Params::of(tx).rows(chunk.len(), 5)
         );
-        let rows: Vec<String> =
-            (0..chunk.len()).map(|i| format!("({})", placeholders(i * 5 + 1, 5))).collect();
-        sql.push_str(&rows.join(", "));
         let mut query = sqlx::query(&sql);
         for ev in chunk {
             query =
@@ -346,10 +353,41 @@ fn sqlite_url(url: &str) -> String {
     }
 }
 
-/// `count` numbered placeholders from `$first` on, comma-separated (`$2, $3, $4`): for an
-/// `IN (…)` list of values bound one by one.
-pub(crate) fn placeholders(first: usize, count: usize) -> String {
-    (first..first + count).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
+/// How a statement's parameters are written. PostgreSQL numbers them (`$1, $2`); on SQLite
+/// they are plain `?`, bound in order. sqlx finds the argument of a numbered parameter by asking
+/// SQLite for the parameter's name, which scans every name, so a many-row statement written
+/// with numbered parameters costs time quadratic in its size (a third of ingest's CPU was
+/// spent there).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Params {
+    numbered: bool,
+}
+
+impl Params {
+    pub(crate) fn of(conn: &AnyConnection) -> Params {
+        Params { numbered: conn.backend_name() == POSTGRES_BACKEND }
+    }
+
+    /// The `i`-th parameter (from 1). On SQLite they are bound in the order they are written,
+    /// so a statement writes every parameter through these, in order.
+    pub(crate) fn nth(self, i: usize) -> String {
+        if self.numbered {
+            format!("${i}")
+        } else {
+            "?".to_owned()
+        }
+    }
+
+    /// `count` parameters from the `first`-th on, comma-separated: an `IN (…)` list.
+    pub(crate) fn list(self, first: usize, count: usize) -> String {
+        (first..first + count).map(|i| self.nth(i)).collect::<Vec<_>>().join(", ")
+    }
+
+    /// `rows` parenthesised groups of `columns` parameters each, from the first on
+    /// (`($1, $2), ($3, $4)`): the `VALUES` list of a many-row `INSERT`.
+    pub(crate) fn rows(self, rows: usize, columns: usize) -> String {
+        (0..rows).map(|r| format!("({})", self.list(r * columns + 1, columns))).collect::<Vec<_>>().join(", ")
+    }
 }
 
 /// The URL without its password, for error messages.

@@ -4,7 +4,7 @@
 //! the session's automatic handling (spam rejected, exact duplicates merged) at ingest.
 
 use crate::audit::{audit_change, audit_entry};
-use crate::db::{append_events, placeholders};
+use crate::db::{append_events, Params};
 use crate::questions::load_question;
 use crate::sessions::{load_session, staff_session_event};
 use crate::{now_millis, Actor, Result, Store, StoreError};
@@ -155,9 +155,11 @@ impl SessionContext {
     ) -> Result<SessionContext> {
         let mut by_author: HashMap<String, Vec<String>> = HashMap::new();
         for chunk in authors.chunks(AUTHORS_PER_LOOKUP) {
+            let p = Params::of(conn);
             let sql = format!(
-                "SELECT author_id, text FROM comments WHERE session_id = $1 AND author_id IN ({}) ORDER BY id",
-                placeholders(2, chunk.len())
+                "SELECT author_id, text FROM comments WHERE session_id = {} AND author_id IN ({}) ORDER BY id",
+                p.nth(1),
+                p.list(2, chunk.len())
             );
             let mut query = sqlx::query(&sql).bind(session.0);
             for a in chunk {
