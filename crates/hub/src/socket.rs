@@ -1,11 +1,10 @@
 //! The WebSocket connection driver: client frames in, subscriptions' frames out, heartbeats,
 //! idle and slow-client policing. The server calls [`serve_socket`] after auth and upgrade.
 //!
-//! The socket is split. A reader task waits for client frames (so the read half is polled only
-//! when the client sends something, not on every delivery: each poll makes tungstenite touch its
-//! read buffer) and hands requests to the writer over a small bounded channel. The writer owns
-//! the subscriptions and polls them directly; while it waits on an unwritable socket it polls
-//! nothing, so the subscriptions' receivers fall behind and are later resynced from the log.
+//! One task per connection reads the client's frames, answers them, and writes the
+//! subscriptions' frames, polling the subscriptions directly; while it waits on an unwritable
+//! socket it polls nothing, so the subscriptions' receivers fall behind and are later resynced
+//! from the log.
 //! Memory per connection is therefore bounded by the shared broadcast buffers, and a socket that
 //! stays unwritable past `send_timeout` is closed with 4008 without holding anyone else up.
 
@@ -16,14 +15,13 @@ use crate::subscription::{Item, Subscription};
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket};
 use bytes::Bytes;
 use curbside_domain::{EventAudience, Offset, Permission, Role, SessionId, UserId};
-use futures_util::stream::{SplitSink, SplitStream};
 use futures_util::{SinkExt, Stream, StreamExt};
 use serde::Deserialize;
+use std::future::Future;
 use std::pin::Pin;
 use std::task::Poll;
 use std::time::Duration;
-use tokio::sync::mpsc;
-use tokio::time::{interval_at, timeout, Instant, MissedTickBehavior};
+use tokio::time::{interval_at, sleep, timeout, Instant, MissedTickBehavior};
 use tokio_stream::StreamMap;
 use tokio_util::sync::CancellationToken;
 
@@ -51,8 +49,6 @@ pub struct StaffPrincipal {
 
 /// Client frames larger than this are refused: the protocol's requests are a few dozen bytes.
 const MAX_CLIENT_FRAME: usize = 4096;
-/// Requests the reader may queue for the writer.
-const CONTROL_CAPACITY: usize = 8;
 /// Events written with one flush at most.
 const MAX_BATCH: usize = 32;
 /// How long a closing handshake may take before the connection is simply dropped.
@@ -91,61 +87,66 @@ pub async fn serve_admitted_socket(
 ) {
     let _permit = permit;
     let _gauge = hub.metrics().open_connection(ConnectionKind::WebSocket);
-    let max_subscriptions = hub.config().max_subscriptions_per_connection;
-    let ping_interval = hub.config().ping_interval;
-    let (sink, stream) = socket.split();
-    let (control_tx, mut control_rx) = mpsc::channel(CONTROL_CAPACITY);
-    let mut reader = tokio::spawn(read_client(hub.clone(), stream, principal, control_tx, shutdown));
-    let mut out = Outbox { sink, send_timeout: hub.config().send_timeout };
+    let config = hub.config();
+    let (max_subscriptions, ping_interval, idle_timeout) =
+        (config.max_subscriptions_per_connection, config.ping_interval, config.idle_timeout);
+    let mut out = Outbox { socket, send_timeout: config.send_timeout };
     let mut subs: StreamMap<(SessionId, EventAudience), SubscriptionStream> = StreamMap::new();
     let mut ping = interval_at(Instant::now() + ping_interval, ping_interval);
     ping.set_missed_tick_behavior(MissedTickBehavior::Delay);
+    let idle = sleep(idle_timeout);
+    tokio::pin!(idle);
+    // A token of the connection's own: the server-wide token's one lock, taken on every poll,
+    // would be shared by every connection on every event.
+    let cancelled = shutdown.child_token().cancelled_owned();
+    tokio::pin!(cancelled);
+    // The client's request being answered (a subscribe may read the log); no further client
+    // frame is read until it is done.
+    let mut request: Option<Pin<Box<dyn Future<Output = Control> + Send>>> = None;
     let mut batch: Vec<Message> = Vec::new();
 
-    // The loop runs once per delivery, so it polls as little as it can: shutdown and the idle
-    // timeout are the reader's to watch (a cancellation future polled here would take the
-    // token's lock twice per event on every connection), and the events already waiting are
-    // written together with one flush.
+    // One task per connection, and the loop runs once per delivery: it polls the socket's read
+    // half too (a quick "not readable" from the cached readiness), which costs less than a
+    // second task and the channel between them did on every event.
     let ending = loop {
-        let sent = tokio::select! {
+        let step = tokio::select! {
             biased;
-            control = control_rx.recv() => match control {
-                None => break Ending::ClientGone,
-                Some(Control::Close(why)) => break Ending::Close(why.code(), why.reason()),
-                Some(Control::Send(text)) => out.send(Message::Text(*text)).await,
-                Some(Control::Subscribe(sub)) => {
-                    let key = (sub.session_id(), sub.audience());
-                    if !subs.contains_key(&key) && subs.len() >= max_subscriptions {
-                        let message = format!(
-                            "at most {} subscriptions per connection; unsubscribe from one first",
-                            max_subscriptions
-                        );
-                        out.send(error_message("too_many_subscriptions", &message, Some(key.0))).await
-                    } else {
-                        let subscribed = ControlFrame::Subscribed {
-                            session_id: key.0,
-                            audience: key.1,
-                            since: sub.since(),
-                            head: sub.head(),
-                        };
-                        // Announce first: the subscription's events follow this frame.
-                        let sent = out.send(Message::Text(subscribed.to_text())).await;
-                        subs.insert(key, Box::pin(sub.into_stream()));
-                        sent
+            _ = &mut cancelled => Step::End(Ending::Close(close_code::GOING_AWAY, "server shutting down")),
+            reply = async { request.as_mut().expect("guarded").await }, if request.is_some() => {
+                request = None;
+                Step::Control(reply)
+            }
+            read = out.socket.next(), if request.is_none() => {
+                idle.as_mut().reset(Instant::now() + idle_timeout);
+                match read {
+                    None => Step::End(Ending::ClientGone),
+                    // Past the socket's hard limit tungstenite stops reading; say why before closing.
+                    Some(Err(e)) if is_too_large(&e) => Step::Control(Control::Close(Closing::FrameTooLarge)),
+                    Some(Err(_)) => Step::End(Ending::Broken),
+                    Some(Ok(Message::Text(text))) if text.len() > MAX_CLIENT_FRAME => {
+                        Step::Control(Control::Close(Closing::FrameTooLarge))
                     }
-                }
-                Some(Control::Unsubscribe { session_id, audience }) => {
-                    for a in [EventAudience::Staff, EventAudience::Public] {
-                        if audience.is_none_or(|x| x == a) {
-                            subs.remove(&(session_id, a));
-                        }
+                    Some(Ok(Message::Text(text))) => {
+                        let (hub, principal) = (hub.clone(), principal);
+                        request = Some(Box::pin(async move {
+                            handle_client_frame(&hub, principal.as_ref(), text.as_str()).await
+                        }));
+                        Step::Continue
                     }
-                    out.send(Message::Text(ControlFrame::Unsubscribed { session_id, audience }.to_text())).await
+                    Some(Ok(Message::Binary(_))) => Step::Control(error_control(
+                        "bad_request",
+                        "binary frames are not supported; send JSON text frames",
+                        None,
+                    )),
+                    // Any frame shows the client is alive; tungstenite answers Pings itself.
+                    Some(Ok(Message::Ping(_) | Message::Pong(_))) => Step::Continue,
+                    Some(Ok(Message::Close(_))) => Step::End(Ending::ClientGone),
                 }
-            },
+            }
+            _ = &mut idle => Step::Control(Control::Close(Closing::Idle)),
             // Before the events: under a steady stream of events the Ping must still go out,
             // or the client, which only answers Pings, would look idle.
-            _ = ping.tick() => out.send(Message::Ping(Bytes::new())).await,
+            _ = ping.tick() => Step::Sent(out.send(Message::Ping(Bytes::new())).await),
             Some(((session_id, audience), item)) = subs.next(), if !subs.is_empty() => {
                 batch.push(item_message(session_id, audience, item));
                 // Whatever else is ready goes out with it, polled with this task's own waker so
@@ -159,7 +160,43 @@ pub async fn serve_admitted_socket(
                         Poll::Ready(None) | Poll::Pending => break,
                     }
                 }
-                out.send_all(batch.drain(..)).await
+                Step::Sent(out.send_all(batch.drain(..)).await)
+            }
+        };
+        let sent = match step {
+            Step::Continue => Ok(()),
+            Step::End(ending) => break ending,
+            Step::Sent(sent) => sent,
+            Step::Control(Control::Close(why)) => break Ending::Close(why.code(), why.reason()),
+            Step::Control(Control::Send(text)) => out.send(Message::Text(*text)).await,
+            Step::Control(Control::Subscribe(sub)) => {
+                let key = (sub.session_id(), sub.audience());
+                if !subs.contains_key(&key) && subs.len() >= max_subscriptions {
+                    let message = format!(
+                        "at most {} subscriptions per connection; unsubscribe from one first",
+                        max_subscriptions
+                    );
+                    out.send(error_message("too_many_subscriptions", &message, Some(key.0))).await
+                } else {
+                    let subscribed = ControlFrame::Subscribed {
+                        session_id: key.0,
+                        audience: key.1,
+                        since: sub.since(),
+                        head: sub.head(),
+                    };
+                    // Announce first: the subscription's events follow this frame.
+                    let sent = out.send(Message::Text(subscribed.to_text())).await;
+                    subs.insert(key, Box::pin(sub.into_stream()));
+                    sent
+                }
+            }
+            Step::Control(Control::Unsubscribe { session_id, audience }) => {
+                for a in [EventAudience::Staff, EventAudience::Public] {
+                    if audience.is_none_or(|x| x == a) {
+                        subs.remove(&(session_id, a));
+                    }
+                }
+                out.send(Message::Text(ControlFrame::Unsubscribed { session_id, audience }.to_text())).await
             }
         };
         if let Err(stop) = sent {
@@ -167,6 +204,7 @@ pub async fn serve_admitted_socket(
         }
     };
     drop(subs);
+    drop(request);
 
     match ending {
         Ending::Close(code, reason) => {
@@ -176,22 +214,28 @@ pub async fn serve_admitted_socket(
             }
             // An unwritable socket will not take the close frame either: do not wait long.
             let grace = if code == close_code::TOO_SLOW { Duration::from_millis(100) } else { CLOSE_GRACE };
-            let _ = timeout(grace, out.sink.send(close_message(code, reason))).await;
-            // Let the reader see the client's closing reply, so the TCP close is clean.
-            let _ = timeout(grace, &mut reader).await;
+            let _ = timeout(grace, out.socket.send(close_message(code, reason))).await;
+            // Read until the client's closing reply, so the TCP close is clean.
+            let _ = timeout(grace, async { while let Some(Ok(_)) = out.socket.next().await {} }).await;
         }
         Ending::ClientGone => {
-            let _ = timeout(CLOSE_GRACE, out.sink.close()).await;
+            let _ = timeout(CLOSE_GRACE, out.socket.close()).await;
         }
         Ending::Broken => {}
     }
-    reader.abort();
 }
 
 type SubscriptionStream = Pin<Box<dyn Stream<Item = Item> + Send>>;
 
-/// Requests from the reader to the writer. Kept to two words: the channel allocates room for
-/// 32 of them per connection up front, and idle viewers are counted in the tens of thousands.
+/// What one turn of the connection loop came to.
+enum Step {
+    Continue,
+    Control(Control),
+    Sent(Result<(), Ending>),
+    End(Ending),
+}
+
+/// What a client frame asks of the connection.
 enum Control {
     Send(Box<Utf8Bytes>),
     Subscribe(Box<Subscription>),
@@ -199,10 +243,9 @@ enum Control {
     Close(Closing),
 }
 
-/// Why the reader wants the connection closed.
+/// Why the connection closes itself.
 #[derive(Debug, Clone, Copy)]
 enum Closing {
-    ShuttingDown,
     Idle,
     FrameTooLarge,
 }
@@ -210,7 +253,6 @@ enum Closing {
 impl Closing {
     fn code(self) -> u16 {
         match self {
-            Closing::ShuttingDown => close_code::GOING_AWAY,
             Closing::Idle => close_code::IDLE_TIMEOUT,
             Closing::FrameTooLarge => close_code::MESSAGE_TOO_BIG,
         }
@@ -218,25 +260,22 @@ impl Closing {
 
     fn reason(self) -> &'static str {
         match self {
-            Closing::ShuttingDown => "server shutting down",
             Closing::Idle => "idle timeout",
             Closing::FrameTooLarge => "client frame too large: the limit is 4 KiB",
         }
     }
 }
 
-const _: () = assert!(std::mem::size_of::<Control>() <= 16);
-
 enum Ending {
     Close(u16, &'static str),
-    /// The client closed or the reader stopped for a broken connection.
+    /// The client closed or its connection broke while reading.
     ClientGone,
     /// Writing failed: the connection is already gone.
     Broken,
 }
 
 struct Outbox {
-    sink: SplitSink<WebSocket, Message>,
+    socket: WebSocket,
     send_timeout: Duration,
 }
 
@@ -244,22 +283,20 @@ impl Outbox {
     async fn send(&mut self, message: Message) -> Result<(), Ending> {
         // The timer is only armed if the write does not complete at once, so the common case
         // costs no timer registration.
-        match timeout(self.send_timeout, self.sink.send(message)).await {
+        match timeout(self.send_timeout, self.socket.send(message)).await {
             Ok(Ok(())) => Ok(()),
             Ok(Err(_)) => Err(Ending::Broken),
             Err(_) => Err(Ending::Close(close_code::TOO_SLOW, "too slow")),
         }
     }
-}
 
-impl Outbox {
     /// Writes `messages` with one flush at the end (one system call for a burst of events).
     async fn send_all(&mut self, messages: impl Iterator<Item = Message>) -> Result<(), Ending> {
         let write = async {
             for message in messages {
-                self.sink.feed(message).await?;
+                self.socket.feed(message).await?;
             }
-            self.sink.flush().await
+            self.socket.flush().await
         };
         match timeout(self.send_timeout, write).await {
             Ok(Ok(())) => Ok(()),
@@ -292,62 +329,13 @@ fn item_message(session_id: SessionId, audience: EventAudience, item: Item) -> M
     Message::Text(text)
 }
 
-/// Reads client frames until the client closes, goes quiet past the idle timeout, or the
-/// writer ends (it aborts this task).
-async fn read_client(
-    hub: Hub,
-    mut stream: SplitStream<WebSocket>,
-    principal: Option<StaffPrincipal>,
-    control: mpsc::Sender<Control>,
-    shutdown: CancellationToken,
-) {
-    let idle = hub.config().idle_timeout;
-    loop {
-        let read = tokio::select! {
-            biased;
-            _ = shutdown.cancelled() => {
-                let _ = control.send(Control::Close(Closing::ShuttingDown)).await;
-                // Read on until the client answers the close, so the TCP close is clean.
-                let _ = timeout(CLOSE_GRACE, async { while let Some(Ok(_)) = stream.next().await {} }).await;
-                return;
-            }
-            read = timeout(idle, stream.next()) => read,
-        };
-        let message = match read {
-            Err(_) => {
-                let _ = control.send(Control::Close(Closing::Idle)).await;
-                return;
-            }
-            Ok(Some(Err(e))) => {
-                // Past the socket's hard limit tungstenite stops reading; say why before closing.
-                if is_too_large(e) {
-                    let _ = control.send(Control::Close(Closing::FrameTooLarge)).await;
-                }
-                return;
-            }
-            Ok(None) => return,
-            Ok(Some(Ok(message))) => message,
-        };
-        let reply = match message {
-            Message::Text(text) if text.len() > MAX_CLIENT_FRAME => Control::Close(Closing::FrameTooLarge),
-            Message::Text(text) => handle_client_frame(&hub, principal.as_ref(), text.as_str()).await,
-            Message::Binary(_) => {
-                error_control("bad_request", "binary frames are not supported; send JSON text frames", None)
-            }
-            // Any frame shows the client is alive; tungstenite answers Pings itself.
-            Message::Ping(_) | Message::Pong(_) => continue,
-            Message::Close(_) => return,
-        };
-        let closing = matches!(reply, Control::Close(..));
-        if control.send(reply).await.is_err() || closing {
-            return;
-        }
-    }
-}
-
 /// Whether a read failed because the client's frame or message exceeded the socket's limit.
-fn is_too_large(e: axum::Error) -> bool {
-    matches!(e.into_inner().downcast_ref::<tungstenite::Error>(), Some(tungstenite::Error::Capacity(_)))
+fn is_too_large(e: &axum::Error) -> bool {
+    let source: Option<&(dyn std::error::Error + 'static)> = std::error::Error::source(e);
+    matches!(
+        source.and_then(|s| s.downcast_ref::<tungstenite::Error>()),
+        Some(tungstenite::Error::Capacity(_))
+    )
 }
 
 #[derive(Debug, Deserialize)]
