@@ -298,7 +298,61 @@ async fn the_log_survives_reconnecting(backend: Backend) {
     db.drop_now().await;
 }
 
+/// Webhook bodies that arrive together are written together on SQLite (group commit); a body
+/// that cannot be stored (here: comments of a session that does not exist) fails alone, and
+/// every other body is stored with its own outcome.
+async fn a_bad_body_among_concurrent_ones_fails_alone(backend: Backend) {
+    let (store, mut db) = fresh(backend).await;
+    let s = session(&store).await;
+    let missing = SessionId(s.0 + 1000);
+    let tasks: Vec<_> = (0..8)
+        .map(|i| {
+            let store = store.clone();
+            let target = if i == 3 { missing } else { s };
+            tokio::spawn(async move {
+                let batch = (0..5)
+                    .map(|k| {
+                        comment(
+                            target,
+                            &format!("g{i}_{k}"),
+                            &format!("A{i}{k}"),
+                            &format!("Question {i}.{k}?"),
+                        )
+                    })
+                    .collect();
+                (i, store.ingest_comments(batch).await)
+            })
+        })
+        .collect();
+    for t in tasks {
+        let (i, outcome) = t.await.expect("join");
+        match outcome {
+            Ok(o) if i != 3 => {
+                assert_eq!((o.stored, o.duplicates), (5, 0), "body {i}");
+                assert_eq!(o.events.len(), 5, "body {i} gets its own events");
+                assert!(o.events.iter().all(|e| e.session_id == s));
+            }
+            Err(_) if i == 3 => {}
+            other => panic!("body {i}: {:?}", other.map(|o| o.stored)),
+        }
+    }
+    assert_eq!(store.questions(s, None).await.expect("questions").len(), 35);
+    assert_eq!(
+        staff_offsets(&store, s).await,
+        (1..=36).collect::<Vec<_>>(),
+        "session event, then one per question"
+    );
+    db.drop_now().await;
+}
+
+/// On one thread the bodies are certain to wait for the same writer: the group path itself.
+#[tokio::test(flavor = "current_thread")]
+async fn sqlite_group_commit_keeps_each_bodys_outcome() {
+    a_bad_body_among_concurrent_ones_fails_alone(Backend::Sqlite).await;
+}
+
 on_both_backends!(
+    a_bad_body_among_concurrent_ones_fails_alone,
     same_comment_inserted_twice_concurrently_is_stored_once,
     offsets_are_gap_free_under_concurrent_writers,
     answering_publishes_a_public_entry_without_commenter_data,

@@ -106,13 +106,19 @@ pub async fn serve_admitted_socket(
     let mut batch: Vec<Message> = Vec::new();
 
     // One task per connection, and the loop runs once per delivery: it polls the socket's read
-    // half too (a quick "not readable" from the cached readiness), which costs less than a
-    // second task and the channel between them did on every event.
+    // half too (a quick "not readable" from the cached readiness), which costs about what a
+    // second task and the channel between them did on every event, with one task and its
+    // buffers less per viewer.
     let ending = loop {
         let step = tokio::select! {
             biased;
             _ = &mut cancelled => Step::End(Ending::Close(close_code::GOING_AWAY, "server shutting down")),
-            reply = async { request.as_mut().expect("guarded").await }, if request.is_some() => {
+            reply = async {
+                match request.as_mut() {
+                    Some(answer) => answer.await,
+                    None => std::future::pending().await,
+                }
+            }, if request.is_some() => {
                 request = None;
                 Step::Control(reply)
             }
