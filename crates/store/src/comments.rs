@@ -1,13 +1,15 @@
 //! Ingest: platform comments become stored comments and new questions, once per platform comment
 //! id however often and however batched they arrive (webhook retries, polling overlap).
 
-use crate::db::{append_events, NewEvent, Params, POSTGRES_BACKEND};
+use crate::db::{append_events, is_postgres, NewEvent, Params};
 use crate::questions::{load_question, question_event};
-use crate::screening::{with_screening_flags, AutoOutcome, CachedContext, SessionContext};
+use crate::screening::{
+    auto_handling_acts, with_screening_flags, AutoOutcome, CachedContext, SessionContext,
+};
 use crate::{now_millis, Result, Store, StoreError};
 use curbside_domain::{
-    AutoHandling, CommentId, Flag, Question, QuestionChange, QuestionId, QuestionSource, QuestionState,
-    SessionId, SourceId, StoredEvent,
+    CommentId, Question, QuestionChange, QuestionId, QuestionSource, QuestionState, SessionId, SourceId,
+    StoredEvent,
 };
 use curbside_screening::Screened;
 use sqlx::Row;
@@ -39,7 +41,7 @@ impl Store {
             return Ok(IngestOutcome::default());
         }
         let Some(queue) = self.ingest_queue() else {
-            return self.ingest_group(&[&batch]).await.map(|mut o| o.remove(0));
+            return self.ingest_alone(&batch).await;
         };
         let (reply, outcome) = oneshot::channel();
         if queue.push(Waiting { batch, reply }) {
@@ -71,12 +73,17 @@ impl Store {
                 // One bad batch must not fail the others: each is tried again alone.
                 Err(_) => {
                     for waiting in group {
-                        let outcome = self.ingest_group(&[&waiting.batch]).await.map(|mut o| o.remove(0));
+                        let outcome = self.ingest_alone(&waiting.batch).await;
                         let _ = waiting.reply.send(outcome);
                     }
                 }
             }
         }
+    }
+
+    /// [`Store::ingest_group`] of one batch.
+    async fn ingest_alone(&self, batch: &[IncomingComment]) -> Result<IngestOutcome> {
+        Ok(self.ingest_group(&[batch]).await?.into_iter().next().unwrap_or_default())
     }
 
     /// Stores `batches` in one transaction; one outcome per batch, in order. A comment given
@@ -145,7 +152,7 @@ impl Store {
             // `screening`); it works on stored rows, so everything before it is written first.
             let auto = ctx.auto;
             let mut handled = AutoOutcome::Kept;
-            if needs_auto_handling(&screened, auto) {
+            if auto_handling_acts(&screened, auto) {
                 if !write_rows(&mut tx, &mut items[written..]).await? {
                     return Ok(None);
                 }
@@ -207,7 +214,7 @@ impl Store {
 }
 
 /// A batch waiting for the ingest writer, and where its outcome goes.
-pub(crate) struct Waiting {
+struct Waiting {
     batch: Vec<IncomingComment>,
     reply: oneshot::Sender<Result<IngestOutcome>>,
 }
@@ -329,22 +336,13 @@ impl<'a> NewQuestion<'a> {
     }
 }
 
-/// Whether the session's automatic handling acts on a comment screened as `screened`.
-fn needs_auto_handling(screened: &Screened, auto: AutoHandling) -> bool {
-    let spam = screened.screening.findings.iter().any(|f| f.flag == Flag::Spam);
-    (auto.reject_spam && spam)
-        || (auto.merge_exact_duplicates
-            && screened.exact_duplicate
-            && screened.screening.duplicate_of.is_some())
-}
-
 /// `count` new question ids. SQLite has one writer, this transaction: the ids after the
 /// highest ever given are free until it commits. PostgreSQL draws them from the sequence.
 async fn reserve_question_ids(tx: &mut sqlx::AnyConnection, count: usize) -> Result<Vec<i64>> {
     if count == 0 {
         return Ok(Vec::new());
     }
-    if tx.backend_name() == POSTGRES_BACKEND {
+    if is_postgres(tx) {
         let ids: Vec<i64> = sqlx::query_scalar(
             "SELECT nextval(pg_get_serial_sequence('questions', 'id')) FROM generate_series(1, $1::bigint)",
         )

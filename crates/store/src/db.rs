@@ -14,7 +14,7 @@ static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("../../migrat
 static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations/postgres");
 
 /// What sqlx's `Any` driver calls a PostgreSQL connection.
-pub(crate) const POSTGRES_BACKEND: &str = "PostgreSQL";
+const POSTGRES_BACKEND: &str = "PostgreSQL";
 
 /// Replies per answered question when none is configured: enough for a popular merged
 /// question, few enough to stay human-paced on the platform.
@@ -297,7 +297,7 @@ pub(crate) async fn append_events(
     .fetch_optional(&mut *tx)
     .await?
     .ok_or(StoreError::NotFound("session"))?;
-    if tx.backend_name() == POSTGRES_BACKEND {
+    if is_postgres(tx) {
         // Delivered to every listening node at commit, in commit order (the row lock above
         // orders one session's writers); other nodes read the events themselves from the log.
         sqlx::query("SELECT pg_notify($1, $2)")
@@ -353,6 +353,12 @@ fn sqlite_url(url: &str) -> String {
     }
 }
 
+/// Whether `conn` is a PostgreSQL connection (the SQL is the same on both backends but for the
+/// few places that ask).
+pub(crate) fn is_postgres(conn: &AnyConnection) -> bool {
+    conn.backend_name() == POSTGRES_BACKEND
+}
+
 /// How a statement's parameters are written. PostgreSQL numbers them (`$1, $2`); on SQLite
 /// they are plain `?`, bound in order. sqlx finds the argument of a numbered parameter by asking
 /// SQLite for the parameter's name, which scans every name, so a many-row statement written
@@ -365,7 +371,7 @@ pub(crate) struct Params {
 
 impl Params {
     pub(crate) fn of(conn: &AnyConnection) -> Params {
-        Params { numbered: conn.backend_name() == POSTGRES_BACKEND }
+        Params { numbered: is_postgres(conn) }
     }
 
     /// The `i`-th parameter (from 1). On SQLite they are bound in the order they are written,

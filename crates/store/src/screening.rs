@@ -250,6 +250,22 @@ pub(crate) enum AutoOutcome {
     Merged(QuestionId),
 }
 
+/// The spam finding the session's handling rejects a comment for, if it does.
+fn spam_to_reject(screened: &Screened, auto: AutoHandling) -> Option<&curbside_domain::screening::Finding> {
+    screened.screening.findings.iter().find(|f| f.flag == Flag::Spam).filter(|_| auto.reject_spam)
+}
+
+/// The open question the session's handling merges an exact duplicate into, if it does.
+fn duplicate_to_merge(screened: &Screened, auto: AutoHandling) -> Option<QuestionId> {
+    screened.screening.duplicate_of.filter(|_| auto.merge_exact_duplicates && screened.exact_duplicate)
+}
+
+/// Whether [`Store::auto_handle`] may act on a comment screened as `screened` (ingest writes
+/// the rows before it first).
+pub(crate) fn auto_handling_acts(screened: &Screened, auto: AutoHandling) -> bool {
+    spam_to_reject(screened, auto).is_some() || duplicate_to_merge(screened, auto).is_some()
+}
+
 impl Store {
     /// Applies the session's automatic handling to `question`, created at ingest in `tx` (state
     /// `new`, version 1), through the same state machine and audit as a moderator's decision, so
@@ -262,8 +278,7 @@ impl Store {
         auto: AutoHandling,
         now: i64,
     ) -> Result<AutoOutcome> {
-        let spam = screened.screening.findings.iter().find(|f| f.flag == Flag::Spam);
-        if let (true, Some(finding)) = (auto.reject_spam, spam) {
+        if let Some(finding) = spam_to_reject(screened, auto) {
             let reason = format!("spam, rejected automatically: {}", finding.reason);
             let next = self.auto_transition(tx, question, ActionKind::Reject, Some(&reason)).await?;
             let detail = serde_json::json!({"reason": reason, "automatic": true});
@@ -272,11 +287,7 @@ impl Store {
             question.reject_reason = Some(reason);
             return Ok(AutoOutcome::Rejected);
         }
-        let Some(into) = screened
-            .screening
-            .duplicate_of
-            .filter(|_| auto.merge_exact_duplicates && screened.exact_duplicate)
-        else {
+        let Some(into) = duplicate_to_merge(screened, auto) else {
             return Ok(AutoOutcome::Kept);
         };
         // Only into a question still waiting for its answer, so the new asker gets the reply;
